@@ -11,7 +11,8 @@ def main() -> int:
             sock.bind(("127.0.0.1", port))
         except OSError:
             print(
-                f"error: port {port} on 127.0.0.1 is in use; stop that server or run 'make serve PORT=<free port>'"
+                f"error: port {port} on 127.0.0.1 is in use; "
+                "stop that server or run 'make serve PORT=<free port>'"
             )
             return 1
     return 0

@@ -40,11 +40,19 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import numpy as np
 
-__all__ = ["CacheWarning", "cache_dir", "cached", "disable", "enable", "module_dependencies"]
+__all__ = [
+    "CacheWarning",
+    "cache_dir",
+    "cache_key",
+    "cached",
+    "disable",
+    "enable",
+    "module_dependencies",
+]
 
 ENV_VAR = "DLBASICS_CACHE_DIR"
 
@@ -96,32 +104,39 @@ def _module_source(name: str) -> str:
     return Path(spec.origin).read_text(encoding="utf-8")
 
 
-def _dlbasics_imports(name: str, source: str) -> set[str]:
-    """Names of the `dlbasics` modules that the module `name` imports directly."""
-    package = name.rpartition(".")[0] if "." in name else name
+def _package_imports(name: str, source: str) -> set[str]:
+    """Modules of `name`'s own top-level package that the module `name` imports directly."""
+    root = name.partition(".")[0]
+    package = name.rpartition(".")[0] or name
+
+    def ours(module: str) -> bool:
+        return module == root or module.startswith(root + ".")
+
     found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("dlbasics"))
+            found.update(alias.name for alias in node.names if ours(alias.name))
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
-            else:
-                base = node.module or ""
-            if not base.startswith("dlbasics"):
+            relative = "." * node.level + (node.module or "")
+            base = importlib.util.resolve_name(relative, package) if node.level else relative
+            if not ours(base):
                 continue
             found.add(base)
-            # `from dlbasics import plotting` imports a module, not a name.
-            for alias in node.names:
+            for alias in node.names:  # `from dlbasics import plotting` imports a module
                 candidate = f"{base}.{alias.name}"
-                if importlib.util.find_spec(candidate) is not None:
-                    found.add(candidate)
-    found.discard("dlbasics")  # the package's __init__ only holds the version
+                try:
+                    if importlib.util.find_spec(candidate) is not None:
+                        found.add(candidate)
+                except (ImportError, ValueError):  # base is a module, so alias is a name
+                    pass
+    # The package's __init__ holds only the version; counting it would make every
+    # release invalidate every result.
+    found.discard(root)
     return found
 
 
 def module_dependencies(module_name: str) -> list[str]:
-    """The module itself and every `dlbasics` module it imports, transitively, sorted."""
+    """The module itself and every module of its package it imports, transitively, sorted."""
     seen: set[str] = set()
     todo = [module_name]
     while todo:
@@ -131,7 +146,7 @@ def module_dependencies(module_name: str) -> list[str]:
         seen.add(name)
         source = _module_source(name)
         if source:
-            todo.extend(_dlbasics_imports(name, source) - seen)
+            todo.extend(_package_imports(name, source) - seen)
     return sorted(seen)
 
 
@@ -208,7 +223,7 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
         if path.exists():
             try:
                 with path.open("rb") as f:
-                    return pickle.load(f)  # type: ignore[no-any-return]
+                    return cast(R, pickle.load(f))
             except Exception as error:  # a truncated or foreign file: recompute
                 warnings.warn(
                     f"dlbasics cache: unreadable entry {path} ({error!r}); recomputing",
@@ -227,5 +242,4 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
             raise
         return result
 
-    wrapper.__wrapped__ = func  # type: ignore[attr-defined]
     return wrapper

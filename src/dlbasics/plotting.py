@@ -32,12 +32,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")  # no display on build machines; must precede pyplot
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from cycler import cycler
+from matplotlib.figure import Figure
 
 __all__ = [
     "COLORS",
@@ -64,7 +62,7 @@ COLORS: tuple[str, ...] = (
 _MID_GREY = "#8a8a8a"
 
 STYLE: dict[str, Any] = {
-    "axes.prop_cycle": matplotlib.cycler(color=list(COLORS)),
+    "axes.prop_cycle": cycler(color=list(COLORS)),
     "figure.facecolor": "none",
     "axes.facecolor": "none",
     "savefig.facecolor": "none",
@@ -95,7 +93,7 @@ STYLE: dict[str, Any] = {
 @contextmanager
 def figure_style() -> Iterator[None]:
     """Context manager applying the site's matplotlib style."""
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
         yield
 
 

@@ -1,0 +1,99 @@
+"""Figures: deterministic bytes, alt text, closed figures, the site style."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
+
+from dlbasics import plotting
+
+
+def line_figure():  # type: ignore[no-untyped-def]
+    fig, ax = plotting.new_figure()
+    x = np.linspace(0, 1, 50)
+    ax.plot(x, x**2, label="square")
+    ax.legend()
+    return fig
+
+
+def test_svg_is_inline_html_with_alt_text() -> None:
+    html = plotting.to_svg(line_figure(), alt='A "square" curve', caption="y = x²")
+    assert html.startswith('<figure class="dlb-figure"><svg ')
+    assert 'role="img" aria-label="A &quot;square&quot; curve"' in html
+    assert "<figcaption>y = x²</figcaption>" in html
+    assert "<?xml" not in html and "DOCTYPE" not in html and "<dc:date>" not in html
+
+
+def test_svg_bytes_are_reproducible() -> None:
+    assert plotting.to_svg(line_figure(), alt="a") == plotting.to_svg(line_figure(), alt="a")
+
+
+def test_helpers_close_their_figure() -> None:
+    before = len(plt.get_fignums())
+    plotting.to_svg(line_figure(), alt="a")
+    plotting.fig_to_png(line_figure(), alt="a")
+    assert len(plt.get_fignums()) == before
+
+
+def test_style_is_transparent_with_colour_blind_safe_cycle() -> None:
+    fig, ax = plotting.new_figure()
+    line = ax.plot([0, 1])[0]
+    assert line.get_color().lower() == plotting.COLORS[0].lower()
+    svg = plotting.to_svg(fig, alt="a")
+    # No opaque white rectangle behind the plot: light and dark palettes both show through.
+    assert not re.search(r"fill:\s*#ffffff", svg)
+
+
+def decode_png(html: str) -> Image.Image:
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', html)
+    assert data is not None
+    return Image.open(io.BytesIO(base64.b64decode(data.group(1))))
+
+
+def test_png_from_figure_is_reproducible_and_has_alt() -> None:
+    a = plotting.fig_to_png(line_figure(), alt="curve")
+    assert a == plotting.fig_to_png(line_figure(), alt="curve")
+    assert 'alt="curve"' in a
+    assert decode_png(a).format == "PNG"
+
+
+@pytest.mark.parametrize(
+    ("image", "mode"),
+    [
+        (np.zeros((4, 5, 3), dtype=np.uint8), "RGB"),
+        (np.linspace(0, 1, 20).reshape(4, 5), "L"),
+        (np.ones((4, 5, 4)), "RGBA"),
+    ],
+)
+def test_image_to_png_round_trips(image: np.ndarray, mode: str) -> None:
+    decoded = decode_png(plotting.image_to_png(image, alt="img"))
+    assert decoded.mode == mode and decoded.size == (5, 4)
+    expected = image if image.dtype == np.uint8 else np.round(image * 255).astype(np.uint8)
+    np.testing.assert_array_equal(np.asarray(decoded), expected)
+
+
+def test_bad_inputs_name_the_argument() -> None:
+    with pytest.raises(ValueError, match="alt"):
+        plotting.to_svg(line_figure(), alt="  ")
+    with pytest.raises(ValueError, match="image"):
+        plotting.image_to_png(np.zeros((2, 2, 2)), alt="a")
+    with pytest.raises(TypeError, match="image"):
+        plotting.image_to_png(np.zeros((2, 2), dtype=np.int32), alt="a")
+    with pytest.raises(ValueError, match="NaN"):
+        plotting.image_to_png(np.full((2, 2), np.nan), alt="a")
+    with pytest.raises(ValueError, match="nrows"):
+        plotting.new_figure(0)
+    with pytest.raises(ValueError, match="headers"):
+        plotting.markdown_table(["a", "b"], [[1]])
+    plt.close("all")
+
+
+def test_markdown_table_formats_floats() -> None:
+    table = plotting.markdown_table(["γ", "factor"], [[2, 100.0], [5, 1 / 3]], floatfmt=".2f")
+    assert table.splitlines() == ["| γ | factor |", "|---|---|", "| 2 | 100.00 |", "| 5 | 0.33 |"]
