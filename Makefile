@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: dlbasics needs Python >= 3.11, $(PYTHON) is $$($(PYTHON) -V 2>&1)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing torch $(TORCH_VERSION) (CPU build) and the locked dependencies into $(VENV) ..."
-	$(BIN)/python -m pip install -q -c $(LOCK) $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) "torch==$(TORCH_VERSION)"
+	$(BIN)/python -m pip install -q -c $(LOCK) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install -q -c $(LOCK) -e ".[docs,test]"
 	@touch $@
 
