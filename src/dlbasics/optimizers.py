@@ -1,3 +1,735 @@
-"""Placeholder: this module is being written (see the issue for its topic)."""
+r"""Gradient descent and its descendants, written from their update equations.
 
-__all__: list[str] = []
+Every optimizer here moves the parameters \(\theta\) against the gradient
+\(g_t = \nabla_\theta J(\theta_{t-1})\) of the loss:
+
+\[
+\theta_t = \theta_{t-1} - \alpha \, u_t ,
+\]
+
+and they differ only in the *direction* \(u_t\) they build from the gradients seen so far.
+The building blocks are few, so they are written once and shared:
+
+- an **exponentially weighted average** \(V_t = \beta V_{t-1} + (1-\beta) X_t\)
+  ([`ema`][dlbasics.optimizers.ema] for a numpy series, `_ema_` for a tensor),
+  of the gradients (momentum, Adam's first moment) or of their squares
+  (RMSprop, Adam's second moment);
+- the **bias correction** \(1 - \beta^t\) that undoes the average's start at zero;
+- **weight decay**, either added to the gradient (L2, \(g + \lambda\theta\)) or applied to
+  the weights directly (decoupled, \(\theta \leftarrow (1 - \alpha\lambda)\theta\)).
+
+[`SGD`][dlbasics.optimizers.SGD], [`RMSprop`][dlbasics.optimizers.RMSprop],
+[`Adam`][dlbasics.optimizers.Adam] and [`AdamW`][dlbasics.optimizers.AdamW] are
+`torch.optim.Optimizer` subclasses with torch's argument names and defaults. One
+generic loop ([`EquationOptimizer`][dlbasics.optimizers.EquationOptimizer]) walks the
+parameters; each class only says how to initialise its state and how to update one
+parameter tensor. Over the valid range of their arguments they follow the same
+trajectory as the `torch.optim` class of the same name (the tests check it to 1e-9
+in float64). We are stricter than torch about arguments: `momentum=1.5` or
+`RMSprop(alpha=0)` raise a `ValueError` here.
+
+Below the optimizers: learning-rate decay schedules, 2-D test surfaces with a
+trajectory runner, and the experiments behind the site's page.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.optim.lr_scheduler import LambdaLR
+
+__all__ = [
+    "SGD",
+    "SURFACES",
+    "Adam",
+    "AdamW",
+    "EquationOptimizer",
+    "RMSprop",
+    "Surface",
+    "beale",
+    "effective_window",
+    "ema",
+    "exponential_decay",
+    "inverse_time_decay",
+    "lr_decay_scheduler",
+    "quadratic",
+    "rosenbrock",
+    "saddle",
+    "trajectory",
+]
+
+
+# --- Argument checks (stricter than torch on purpose) ---
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    if math.isnan(float(value)):
+        raise ValueError(f"{name} must not be NaN, got {value!r}")
+    return float(value)
+
+
+def _check_nonnegative(name: str, value: Any) -> None:
+    if _real(name, value) < 0.0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+
+
+def _check_unit_interval(name: str, value: Any) -> None:
+    """A decay factor β: 0 ≤ β < 1 (β = 1 would never forget, and never learn)."""
+    v = _real(name, value)
+    if not 0.0 <= v < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+
+
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
+
+
+def _check_betas(value: Any) -> None:
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {value!r}")
+    _check_unit_interval("betas[0]", value[0])
+    _check_unit_interval("betas[1]", value[1])
+
+
+# --- The shared pieces: moving averages, bias correction, weight decay ---
+
+
+def _ema_(average: torch.Tensor, value: torch.Tensor, beta: float) -> None:
+    r"""In place: \(V \leftarrow \beta V + (1-\beta) X\).
+
+    `lerp_(X, w)` computes \(V + w (X - V)\), the same average in one pass over memory.
+    """
+    average.lerp_(value, 1.0 - beta)
+
+
+def _ema_of_squares_(average: torch.Tensor, grad: torch.Tensor, beta: float) -> None:
+    r"""In place: \(v \leftarrow \beta v + (1-\beta) g^2\) (element-wise square)."""
+    average.mul_(beta).addcmul_(grad, grad, value=1.0 - beta)
+
+
+def _bias_correction(beta: float, step: int) -> float:
+    r"""\(1 - \beta^t\): the total weight an average started at zero has put on data so far."""
+    return 1.0 - beta**step
+
+
+def _l2_penalty(grad: torch.Tensor, param: torch.Tensor, weight_decay: float) -> torch.Tensor:
+    r"""The gradient of \(J + \tfrac{\lambda}{2}\lVert\theta\rVert^2\): \(g + \lambda\theta\).
+
+    A new tensor: `param.grad` itself is never modified.
+    """
+    return grad.add(param, alpha=weight_decay) if weight_decay != 0 else grad
+
+
+def _decoupled_decay_(param: torch.Tensor, lr: float, weight_decay: float) -> None:
+    r"""In place: \(\theta \leftarrow (1 - \alpha\lambda)\,\theta\), outside the gradient."""
+    if weight_decay != 0:
+        param.mul_(1.0 - lr * weight_decay)
+
+
+# --- One loop for every optimizer ---
+
+
+class EquationOptimizer(torch.optim.Optimizer):
+    """The loop shared by every optimizer of this module (labml-style).
+
+    `step()` visits every parameter that has a gradient, creates its state on the first
+    visit ([`init_state`][dlbasics.optimizers.EquationOptimizer.init_state]) and hands it
+    to [`update`][dlbasics.optimizers.EquationOptimizer.update], which a subclass writes
+    as its update equations. Parameters whose `.grad` is `None` are skipped and get no
+    state, exactly as in `torch.optim`. Every parameter group is checked by
+    [`check_group`][dlbasics.optimizers.EquationOptimizer.check_group] when it is added.
+    `zero_grad`, `state_dict` and `load_state_dict` are torch's own.
+    """
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group (torch fills in the defaults) and validate its hyper-parameters."""
+        super().add_param_group(param_group)
+        try:
+            self.check_group(self.param_groups[-1])
+        except (TypeError, ValueError):
+            self.param_groups.pop()
+            raise
+
+    def check_group(self, group: dict[str, Any]) -> None:
+        """Raise `ValueError`/`TypeError` naming the first invalid hyper-parameter."""
+        _check_nonnegative("lr", group["lr"])
+        _check_nonnegative("weight_decay", group["weight_decay"])
+        _check_bool("maximize", group["maximize"])
+
+    def init_state(self, state: dict[str, Any], group: dict[str, Any], param: torch.Tensor) -> None:
+        """Fill the empty `state` of `param` before its first update."""
+
+    def update(
+        self,
+        state: dict[str, Any],
+        group: dict[str, Any],
+        grad: torch.Tensor,
+        param: torch.Tensor,
+    ) -> None:
+        """Apply one step to `param` in place, given its gradient (sign already set)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        """One optimisation step; `closure` re-evaluates the loss (with gradients) if given."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if param.grad.is_sparse:
+                    raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+                grad = -param.grad if group["maximize"] else param.grad
+                state = self.state[param]
+                if not state:
+                    self.init_state(state, group, param)
+                self.update(state, group, grad, param)
+        return loss
+
+
+# --- SGD with momentum ---
+
+
+class SGD(EquationOptimizer):
+    r"""Stochastic gradient descent with optional (Nesterov) momentum, as in `torch.optim.SGD`.
+
+    Plain gradient descent is \(\theta_t = \theta_{t-1} - \alpha g_t\). With momentum
+    \(\mu\) and dampening \(d\), torch keeps a buffer
+
+    \[
+    b_1 = g_1, \qquad b_t = \mu\, b_{t-1} + (1-d)\, g_t ,
+    \]
+
+    and steps \(\theta_t = \theta_{t-1} - \alpha\, b_t\), or with Nesterov
+    \(\theta_t = \theta_{t-1} - \alpha\,(g_t + \mu\, b_t)\). Weight decay adds
+    \(\lambda\theta\) to \(g_t\) first (L2).
+
+    **Where torch departs from the textbook.** The textbook (Ng's course) averages,
+    \(v_t = \beta v_{t-1} + (1-\beta) g_t\) with \(v_0 = 0\): torch's buffer has no
+    \((1-\beta)\) factor, so it is a *sum* worth about \(1/(1-\mu)\) gradients (10 for
+    \(\mu = 0.9\)), and torch's learning rate must be \((1-\beta)\) times the textbook's
+    to give the same path. `dampening=μ` does *not* recover the textbook form: torch's
+    first buffer is \(g_1\), not \((1-\mu) g_1\). Torch's Nesterov form is Sutskever et
+    al.'s look-ahead rewritten at the current point.
+
+    Args:
+        params: Parameters or parameter groups (dicts), as for any torch optimizer.
+        lr: Learning rate \(\alpha \ge 0\).
+        momentum: \(\mu \in [0, 1)\).
+        dampening: \(d \in [0, 1]\).
+        weight_decay: L2 coefficient \(\lambda \ge 0\).
+        nesterov: Use Nesterov momentum (needs `momentum > 0` and `dampening = 0`).
+        maximize: Ascend instead of descend.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict[str, Any]) -> None:
+        """Also: momentum in [0, 1), dampening in [0, 1], Nesterov needs momentum, no dampening."""
+        super().check_group(group)
+        _check_unit_interval("momentum", group["momentum"])
+        if not 0.0 <= _real("dampening", group["dampening"]) <= 1.0:
+            raise ValueError(f"dampening must be in [0, 1], got {group['dampening']!r}")
+        _check_bool("nesterov", group["nesterov"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                "nesterov=True requires momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def update(
+        self,
+        state: dict[str, Any],
+        group: dict[str, Any],
+        grad: torch.Tensor,
+        param: torch.Tensor,
+    ) -> None:
+        """b ← μ b + (1 − d) g (b₁ = g); θ ← θ − α b, or θ − α (g + μ b) with Nesterov."""
+        grad = _l2_penalty(grad, param, group["weight_decay"])
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.detach().clone()
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1.0 - group["dampening"])
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        param.add_(grad, alpha=-group["lr"])
+
+
+# --- RMSprop ---
+
+
+class RMSprop(EquationOptimizer):
+    r"""RMSprop (Hinton's lecture 6e), as in `torch.optim.RMSprop`.
+
+    Each parameter gets its own step size from an average of its squared gradients:
+
+    \[
+    v_t = \alpha_{\text{avg}}\, v_{t-1} + (1-\alpha_{\text{avg}})\, g_t^2, \qquad
+    \theta_t = \theta_{t-1} - \mathrm{lr}\,\frac{g_t}{\sqrt{v_t} + \varepsilon}.
+    \]
+
+    `centered=True` divides by an estimate of the standard deviation instead,
+    \(\sqrt{v_t - \bar g_t^{\,2}} + \varepsilon\) with \(\bar g_t\) the average gradient;
+    `momentum` \(\mu > 0\) accumulates the scaled gradient in a buffer
+    \(b_t = \mu b_{t-1} + g_t / (\sqrt{v_t} + \varepsilon)\) and steps by \(\mathrm{lr}\,b_t\).
+
+    **Where torch departs from the textbook.** \(\varepsilon\) is added *outside* the
+    square root (some courses write \(\sqrt{v_t + \varepsilon}\)); there is no bias
+    correction, so with \(v_0 = 0\) the first step is \(1/\sqrt{1-\alpha}\) times the
+    learning rate (10× for the default 0.99). torch's default `alpha=0.99`; Hinton's
+    lecture used 0.9; 0.999 is Adam's \(\beta_2\).
+
+    Args:
+        params: Parameters or parameter groups.
+        lr: Learning rate \(\ge 0\).
+        alpha: Decay of the squared-gradient average, in \((0, 1)\).
+        eps: \(\varepsilon \ge 0\), added to \(\sqrt{v_t}\).
+        weight_decay: L2 coefficient \(\ge 0\), added to the gradient.
+        momentum: \(\mu \in [0, 1)\).
+        centered: Normalise by the estimated variance instead of the raw second moment.
+        maximize: Ascend instead of descend.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict[str, Any]) -> None:
+        """Also: alpha in (0, 1), eps >= 0, momentum in [0, 1), centered a bool."""
+        super().check_group(group)
+        if not 0.0 < _real("alpha", group["alpha"]) < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {group['alpha']!r}")
+        _check_nonnegative("eps", group["eps"])
+        _check_unit_interval("momentum", group["momentum"])
+        _check_bool("centered", group["centered"])
+
+    def init_state(self, state: dict[str, Any], group: dict[str, Any], param: torch.Tensor) -> None:
+        """step = 0, v = 0 (and ḡ = 0 when centered, b = 0 with momentum)."""
+        state["step"] = 0
+        state["square_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        if group["centered"]:
+            state["grad_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+
+    def update(
+        self,
+        state: dict[str, Any],
+        group: dict[str, Any],
+        grad: torch.Tensor,
+        param: torch.Tensor,
+    ) -> None:
+        """v ← α v + (1 − α) g²; θ ← θ − lr · g / (√v + ε) (centred and momentum variants)."""
+        state["step"] += 1
+        grad = _l2_penalty(grad, param, group["weight_decay"])
+        alpha = group["alpha"]
+        square_avg = state["square_avg"]
+        _ema_of_squares_(square_avg, grad, alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            _ema_(grad_avg, grad, alpha)
+            rms = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()  # √(v − ḡ²)
+        else:
+            rms = square_avg.sqrt()
+        rms.add_(group["eps"])  # ε outside the root, as torch does
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            buf.mul_(group["momentum"]).addcdiv_(grad, rms)
+            param.add_(buf, alpha=-group["lr"])
+        else:
+            param.addcdiv_(grad, rms, value=-group["lr"])
+
+
+# --- Adam and AdamW ---
+
+
+class Adam(EquationOptimizer):
+    r"""Adam (Kingma & Ba, 2015) = momentum + RMSprop + bias correction, as in `torch.optim.Adam`.
+
+    \[
+    \begin{aligned}
+    m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, &
+    \hat m_t &= m_t / (1-\beta_1^t),\\
+    v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, &
+    \hat v_t &= v_t / (1-\beta_2^t),\\
+    \theta_t &= \theta_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}.
+    \end{aligned}
+    \]
+
+    With `amsgrad=True` the denominator uses the running maximum
+    \(\max_{s \le t} v_s\) instead of \(v_t\) (Reddi et al., 2018). Weight decay is L2:
+    \(\lambda\theta\) is added to \(g_t\), so it is then *divided by* \(\sqrt{\hat v_t}\)
+    like the rest of the gradient (see [`AdamW`][dlbasics.optimizers.AdamW]).
+
+    **Where torch departs from the paper.** \(\varepsilon\) is added to
+    \(\sqrt{\hat v_t}\) (the paper's Algorithm 1 does the same; its "efficient" variant
+    adds \(\hat\varepsilon\) to \(\sqrt{v_t}\) instead, a slightly different number).
+
+    Args:
+        params: Parameters or parameter groups.
+        lr: Learning rate \(\alpha \ge 0\).
+        betas: \((\beta_1, \beta_2)\), each in \([0, 1)\).
+        eps: \(\varepsilon \ge 0\).
+        weight_decay: L2 coefficient \(\lambda \ge 0\).
+        amsgrad: Use the running maximum of \(v_t\).
+        maximize: Ascend instead of descend.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict[str, Any]) -> None:
+        """Also: both betas in [0, 1), eps >= 0, amsgrad a bool."""
+        super().check_group(group)
+        _check_betas(group["betas"])
+        _check_nonnegative("eps", group["eps"])
+        _check_bool("amsgrad", group["amsgrad"])
+
+    def init_state(self, state: dict[str, Any], group: dict[str, Any], param: torch.Tensor) -> None:
+        """step = 0, m = 0, v = 0 (and max v = 0 with AMSGrad)."""
+        state["step"] = 0
+        state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+
+    def weight_decay(
+        self, group: dict[str, Any], grad: torch.Tensor, param: torch.Tensor
+    ) -> torch.Tensor:
+        """L2: return g + λθ (Adam); [`AdamW`][dlbasics.optimizers.AdamW] overrides this."""
+        return _l2_penalty(grad, param, group["weight_decay"])
+
+    def update(
+        self,
+        state: dict[str, Any],
+        group: dict[str, Any],
+        grad: torch.Tensor,
+        param: torch.Tensor,
+    ) -> None:
+        """The two moments, their bias corrections, and θ ← θ − α m̂ / (√v̂ + ε)."""
+        state["step"] += 1
+        t = state["step"]
+        grad = self.weight_decay(group, grad, param)
+        beta1, beta2 = group["betas"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        _ema_(m, grad, beta1)  # first moment: momentum
+        _ema_of_squares_(v, grad, beta2)  # second moment: RMSprop
+        if group["amsgrad"]:
+            torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        # m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ) folded into the step size, as torch does.
+        step_size = group["lr"] / _bias_correction(beta1, t)
+        denom = (v.sqrt() / math.sqrt(_bias_correction(beta2, t))).add_(group["eps"])
+        param.addcdiv_(m, denom, value=-step_size)
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as in `torch.optim.AdamW`.
+
+    The decay is taken out of the gradient and applied to the weights before the Adam
+    step, so it is not rescaled by \(1/\sqrt{\hat v_t}\):
+
+    \[
+    \theta \leftarrow (1 - \alpha\lambda)\,\theta, \qquad
+    \theta_t = \theta - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon},
+    \]
+
+    with \(m_t, v_t\) the averages of the raw gradient (see [`Adam`][dlbasics.optimizers.Adam]).
+
+    **Where torch departs from the paper.** The paper writes the decay with its own
+    schedule multiplier \(\eta_t\), \(\theta \leftarrow \theta - \eta_t\lambda\theta\), *not*
+    multiplied by the learning rate \(\alpha\); torch multiplies it by `lr`. So torch's
+    `weight_decay=1e-2` with `lr=1e-3` shrinks the weights by \(10^{-5}\) per step.
+
+    Args:
+        params: Parameters or parameter groups.
+        lr: Learning rate \(\alpha \ge 0\).
+        betas: \((\beta_1, \beta_2)\), each in \([0, 1)\).
+        eps: \(\varepsilon \ge 0\).
+        weight_decay: Decoupled decay \(\lambda \ge 0\) (torch's default 1e-2).
+        amsgrad: Use the running maximum of \(v_t\).
+        maximize: Ascend instead of descend.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+    def weight_decay(
+        self, group: dict[str, Any], grad: torch.Tensor, param: torch.Tensor
+    ) -> torch.Tensor:
+        """Decoupled: θ ← (1 − αλ) θ in place; the gradient is returned untouched."""
+        _decoupled_decay_(param, group["lr"], group["weight_decay"])
+        return grad
+
+
+# --- Exponentially weighted averages of a series ---
+
+
+def ema(values: Any, beta: float, bias_correction: bool = False) -> np.ndarray:
+    r"""The exponentially weighted average of a series, \(V_1 \dots V_T\).
+
+    \[
+    V_0 = 0, \qquad V_t = \beta V_{t-1} + (1-\beta) X_t
+    = \sum_{k=0}^{t-1} (1-\beta)\beta^k X_{t-k}.
+    \]
+
+    The weights of the sum add up to \(1 - \beta^t\), not 1, so early values are pulled
+    towards the zero start; `bias_correction=True` returns \(V_t / (1 - \beta^t)\).
+
+    Args:
+        values: The series \(X_1 \dots X_T\) along the first axis (any array-like of numbers).
+        beta: Decay \(\beta \in [0, 1)\).
+        bias_correction: Divide by \(1 - \beta^t\).
+
+    Returns:
+        A float array with the shape of `values`.
+    """
+    _check_unit_interval("beta", beta)
+    _check_bool("bias_correction", bias_correction)
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim == 0:
+        raise ValueError(f"values must be a series (at least 1-D), got a scalar {values!r}")
+    out = np.empty_like(x)
+    v = np.zeros_like(x[0])
+    for t in range(len(x)):
+        v = beta * v + (1.0 - beta) * x[t]
+        out[t] = v
+    if bias_correction:
+        steps = np.arange(1, len(x) + 1).reshape((-1,) + (1,) * (x.ndim - 1))
+        out /= 1.0 - beta**steps
+    return out
+
+
+def effective_window(beta: float) -> float:
+    r"""The rule-of-thumb number of samples an average "remembers": \(1 / (1-\beta)\)."""
+    _check_unit_interval("beta", beta)
+    return 1.0 / (1.0 - beta)
+
+
+# --- Learning-rate decay ---
+
+
+def inverse_time_decay(lr0: float, epoch: float, decay_rate: float) -> float:
+    r"""\(\alpha = \alpha_0 / (1 + \text{decay\_rate} \cdot \text{epoch})\)."""
+    _check_nonnegative("lr0", lr0)
+    _check_nonnegative("epoch", epoch)
+    _check_nonnegative("decay_rate", decay_rate)
+    return float(lr0) / (1.0 + float(decay_rate) * float(epoch))
+
+
+def exponential_decay(lr0: float, epoch: float, rate: float = 0.95) -> float:
+    r"""\(\alpha = \text{rate}^{\text{epoch}} \cdot \alpha_0\), with `rate` in (0, 1]."""
+    _check_nonnegative("lr0", lr0)
+    _check_nonnegative("epoch", epoch)
+    if not 0.0 < _real("rate", rate) <= 1.0:
+        raise ValueError(f"rate must be in (0, 1], got {rate!r}")
+    return float(rate) ** float(epoch) * float(lr0)
+
+
+def lr_decay_scheduler(
+    optimizer: torch.optim.Optimizer, schedule: Callable[..., float], **schedule_kwargs: Any
+) -> LambdaLR:
+    r"""Drive any torch optimizer's learning rate per epoch with `schedule`.
+
+    Both schedules are proportional to \(\alpha_0\), so the factor that
+    `torch.optim.lr_scheduler.LambdaLR` multiplies each group's initial lr by is
+    `schedule(1.0, epoch, **schedule_kwargs)`. Call `scheduler.step()` once per epoch.
+
+    Example:
+        `lr_decay_scheduler(opt, exponential_decay, rate=0.9)`.
+    """
+    if not callable(schedule):
+        raise TypeError(f"schedule must be callable, got {schedule!r}")
+    schedule(1.0, 0, **schedule_kwargs)  # fail now, not at the first epoch, on bad arguments
+
+    def factor(epoch: int) -> float:
+        return schedule(1.0, epoch, **schedule_kwargs)
+
+    return LambdaLR(optimizer, factor)
+
+
+# --- 2-D test surfaces and a trajectory runner ---
+# The functions use only arithmetic, so they work on floats, numpy arrays and tensors.
+
+
+def rosenbrock(x: Any, y: Any, a: float = 1.0, b: float = 100.0) -> Any:
+    r"""Rosenbrock's banana valley \((a-x)^2 + b\,(y - x^2)^2\); minimum 0 at \((a, a^2)\)."""
+    return (a - x) ** 2 + b * (y - x**2) ** 2
+
+
+def beale(x: Any, y: Any) -> Any:
+    r"""Beale's function \((1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2\).
+
+    Minimum 0 at \((3, 0.5)\); flat plateaus and steep walls.
+    """
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+
+
+def quadratic(x: Any, y: Any, condition: float = 25.0) -> Any:
+    r"""An ill-conditioned bowl \(\tfrac12 (x^2 + \kappa\, y^2)\) with Hessian diag(1, κ).
+
+    `condition` \(\kappa \ge 1\) is the ratio of the largest to the smallest curvature.
+    """
+    if _real("condition", condition) < 1.0:
+        raise ValueError(f"condition must be >= 1, got {condition!r}")
+    return 0.5 * (x**2 + condition * y**2)
+
+
+def saddle(x: Any, y: Any) -> Any:
+    r"""A saddle at the origin, \(x^2 - y^2 + y^4/4\): minima at \((0, \pm\sqrt2)\), value −1."""
+    return x**2 - y**2 + 0.25 * y**4
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D test function with what a plot of it needs.
+
+    Attributes:
+        name: Display name.
+        func: `func(x, y)` → value (floats, arrays or tensors).
+        xlim: Plot range in x.
+        ylim: Plot range in y.
+        start: Default starting point of the trajectories.
+        minimum: A global minimiser (x, y).
+    """
+
+    name: str
+    func: Callable[[Any, Any], Any]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    start: tuple[float, float]
+    minimum: tuple[float, float]
+
+
+#: The surfaces drawn on the page, by key.
+SURFACES: dict[str, Surface] = {
+    "rosenbrock": Surface("Rosenbrock", rosenbrock, (-2.0, 2.0), (-1.0, 3.0), (-1.5, 2.5), (1, 1)),
+    "beale": Surface("Beale", beale, (-4.5, 4.5), (-4.5, 4.5), (-1.0, 2.0), (3.0, 0.5)),
+    "quadratic": Surface(
+        "Quadratic, condition 25", quadratic, (-5.0, 5.0), (-2.0, 2.0), (-4.5, 1.5), (0.0, 0.0)
+    ),
+    "saddle": Surface("Saddle", saddle, (-2.0, 2.0), (-2.0, 2.0), (1.8, 1e-3), (0.0, 2**0.5)),
+}
+
+
+def trajectory(
+    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    surface: Callable[[Any, Any], Any] | str,
+    start: Sequence[float],
+    steps: int,
+) -> np.ndarray:
+    """The points an optimizer visits on a 2-D surface, in float64.
+
+    Args:
+        make_optimizer: Builds the optimizer from a list holding one 2-vector,
+            e.g. `lambda p: Adam(p, lr=0.1)` (ours or torch's).
+        surface: A function `f(x, y)` or a key of [`SURFACES`][dlbasics.optimizers.SURFACES].
+        start: The first point (x₀, y₀).
+        steps: Number of optimisation steps (≥ 0).
+
+    Returns:
+        A `(steps + 1, 2)` array; after a non-finite point the rest is NaN.
+    """
+    if isinstance(surface, str) and surface not in SURFACES:
+        raise ValueError(f"surface must be one of {sorted(SURFACES)}, got {surface!r}")
+    func = SURFACES[surface].func if isinstance(surface, str) else surface
+    if not callable(func):
+        raise TypeError(f"surface must be a function f(x, y) or a name, got {surface!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    if len(start) != 2:
+        raise ValueError(f"start must be a point (x, y), got {start!r}")
+    point = torch.tensor([float(start[0]), float(start[1])], dtype=torch.float64)
+    point.requires_grad_(True)
+    optimizer = make_optimizer([point])
+    path = np.full((steps + 1, 2), np.nan)
+    path[0] = point.detach().numpy()
+    for i in range(1, steps + 1):
+        optimizer.zero_grad()
+        func(point[0], point[1]).backward()
+        optimizer.step()
+        path[i] = point.detach().numpy()
+        if not np.all(np.isfinite(path[i])):
+            path[i] = np.nan
+            break
+    return path
