@@ -285,8 +285,9 @@ def softmax_focal_loss(
             f"got {tuple(target.shape)}"
         )
     valid = target != ignore_index
-    if valid.any():
-        low, high = torch.aminmax(target[valid])
+    y = torch.where(valid, target, 0)  # any valid class at ignored positions
+    if y.numel():
+        low, high = torch.aminmax(y)
         if low < 0 or high >= num_classes:
             raise ValueError(
                 f"target must hold class indices in [0, {num_classes}) or "
@@ -294,7 +295,7 @@ def softmax_focal_loss(
             )
     weights = None if alpha is None else _check_class_weights(alpha, num_classes, inputs)
 
-    y = torch.where(valid, target, 0).unsqueeze(1)  # any valid class at ignored positions
+    y = y.unsqueeze(1)
     log_p_t = F.log_softmax(inputs, dim=1).gather(1, y).squeeze(1)
     loss = -log_p_t
 
