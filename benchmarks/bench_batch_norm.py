@@ -1,0 +1,113 @@
+"""Forward + backward of training-mode batch norm: dlbasics.batch_norm vs torch's modules.
+
+Both run in the same process, on the same float32 CPU tensors, under two threads; each
+timing is the median of the repeats. The target (issue "Batch normalization, library") is
+a ratio ours/torch of at most 2.0.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from dlbasics.batch_norm import BatchNorm1d, BatchNorm2d
+
+TARGET = 2.0
+
+
+def _median_seconds(
+    steps: tuple[Callable[[], None], Callable[[], None]], repeats: int
+) -> tuple[float, float]:
+    """Median time of each of two steps, run alternately so that both see the same load."""
+    for step in steps:
+        step()  # warm-up: first-touch allocations, thread pool start
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for step, bucket in zip(steps, times, strict=True):
+            start = time.perf_counter()
+            step()
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def _train_step(module: torch.nn.Module, x: torch.Tensor, grad: torch.Tensor) -> Callable[[], None]:
+    def step() -> None:
+        x.grad = None
+        module.zero_grad(set_to_none=True)
+        module(x).backward(grad)
+
+    return step
+
+
+def _case(
+    name: str,
+    ours: torch.nn.Module,
+    reference: torch.nn.Module,
+    shape: tuple[int, ...],
+    repeats: int,
+) -> dict[str, Any]:
+    gen = torch.Generator().manual_seed(0)
+    x = (torch.randn(shape, generator=gen) * 2 + 0.5).requires_grad_()
+    grad = torch.randn(shape, generator=gen)
+    ours_s, reference_s = _median_seconds(
+        (_train_step(ours.train(), x, grad), _train_step(reference.train(), x, grad)), repeats
+    )
+    return {
+        "benchmark": name,
+        "ours_s": ours_s,
+        "reference_s": reference_s,
+        "ratio": ours_s / reference_s,
+        "target": TARGET,
+    }
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Time forward + backward (training mode) of BatchNorm2d and BatchNorm1d against torch's.
+
+    Full sizes: BatchNorm2d on (64, 64, 56, 56) and BatchNorm1d on (4096, 1024);
+    `quick=True` uses (8, 64, 28, 28) and (512, 256) with fewer repeats.
+    """
+    torch.set_num_threads(2)
+    if quick:
+        shape2d, shape1d, repeats = (8, 64, 28, 28), (512, 256), 5
+    else:
+        shape2d, shape1d, repeats = (64, 64, 56, 56), (4096, 1024), 15
+    c2, c1 = shape2d[1], shape1d[1]
+    return [
+        _case(
+            f"BatchNorm2d fwd+bwd {shape2d}",
+            BatchNorm2d(c2),
+            torch.nn.BatchNorm2d(c2),
+            shape2d,
+            repeats,
+        ),
+        _case(
+            f"BatchNorm1d fwd+bwd {shape1d}",
+            BatchNorm1d(c1),
+            torch.nn.BatchNorm1d(c1),
+            shape1d,
+            repeats,
+        ),
+    ]
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| benchmark | ours (ms) | torch (ms) | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['benchmark']} | {float(r['ours_s']) * 1e3:.1f} "
+            f"| {float(r['reference_s']) * 1e3:.1f} | {float(r['ratio']):.2f} "
+            f"| ≤ {r['target']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(_table(run()))
