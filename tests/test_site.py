@@ -104,3 +104,115 @@ def test_math_assets_are_served_locally(site: Path) -> None:
     assert list((site / "assets" / "katex" / "fonts").glob("KaTeX_Main-Regular.woff2"))
     css = (site / "assets" / "katex" / "katex.min.css").read_text()
     assert "fonts/KaTeX_Main-Regular.woff2" in css
+
+
+class LinksAndIds(HTMLParser):
+    """Collects the ids a page defines and the links it makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"] or "")
+        if tag == "a" and a.get("name"):
+            self.ids.add(a["name"] or "")
+        if tag == "a" and a.get("href") is not None:
+            self.links.append(a["href"] or "")
+
+
+def parse(page: Path) -> LinksAndIds:
+    parser = LinksAndIds()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def resolve(site: Path, page: Path, href: str) -> tuple[Path, str]:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(href)
+    base = page.parent
+    target = (base / unquote(parts.path)).resolve() if parts.path else page
+    if target.is_dir():
+        target = target / "index.html"
+    return target, unquote(parts.fragment)
+
+
+def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
+    parsed = {page.resolve(): parse(page) for page in pages(site)}
+    broken: list[str] = []
+    for page, found in parsed.items():
+        for href in found.links:
+            if re.match(r"^([a-z][a-z0-9+.-]*:|//)", href):  # http:, mailto:, data:, ...
+                continue
+            target, fragment = resolve(site, page, href)
+            where = f"{page.relative_to(site.resolve())} → {href}"
+            if not target.exists():
+                broken.append(f"{where}: no such file")
+            elif fragment and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else parse(target).ids
+                if fragment not in ids:
+                    broken.append(f"{where}: no anchor #{fragment}")
+    assert not broken, "broken links:\n" + "\n".join(broken[:30])
+
+
+PAGE_WEIGHT_LIMIT = 3_000_000
+
+
+def page_weight(site: Path, page: Path) -> int:
+    """Bytes a reader's browser fetches for a page: its HTML and every local asset it loads.
+
+    Inline figures are inside the HTML. Assets shared by every page (theme, KaTeX) count too,
+    so this is an upper bound on a first visit.
+    """
+    from urllib.parse import urlsplit
+
+    parser = Resources()
+    parser.feed(page.read_text(encoding="utf-8"))
+    total = page.stat().st_size
+    for url in set(parser.loaded):
+        if url.startswith("data:"):
+            continue
+        path = (page.parent / urlsplit(url).path).resolve()
+        if path.is_file():
+            total += path.stat().st_size
+    katex_fonts = site / "assets" / "katex" / "fonts"
+    if "arithmatex" in page.read_text(encoding="utf-8"):
+        # The fonts a page with formulas needs (fetched by KaTeX's CSS, not by the HTML).
+        total += sum(f.stat().st_size for f in katex_fonts.glob("KaTeX_Main-*.woff2"))
+        total += sum(f.stat().st_size for f in katex_fonts.glob("KaTeX_Math-*.woff2"))
+    return total
+
+
+def test_page_weight_is_below_limit(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    weights = {p.relative_to(site).as_posix(): page_weight(site, p) for p in pages(site)}
+    with capsys.disabled():
+        print("\npage weight (HTML + inline figures + local assets):")
+        for name, size in sorted(weights.items(), key=lambda kv: -kv[1])[:12]:
+            print(f"  {size / 1e6:6.2f} MB  {name}")
+    heavy = {name: size for name, size in weights.items() if size > PAGE_WEIGHT_LIMIT}
+    assert not heavy, f"pages above {PAGE_WEIGHT_LIMIT / 1e6:.0f} MB: {heavy}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_topic_page_offers_notebook_and_script(site: Path, topic: str) -> None:
+    import json
+
+    html = (site / topic / "index.html").read_text(encoding="utf-8")
+    assert f'href="../downloads/{topic}.ipynb"' in html
+    assert f'href="../downloads/{topic}.py"' in html
+    notebook = json.loads((site / "downloads" / f"{topic}.ipynb").read_text(encoding="utf-8"))
+    assert notebook["nbformat"] == 4
+    assert sum(c["cell_type"] == "code" for c in notebook["cells"]) >= 2
+    compile((site / "downloads" / f"{topic}.py").read_text(encoding="utf-8"), topic, "exec")
+
+
+def test_footer_states_versions_without_a_date(site: Path) -> None:
+    import torch
+
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert f"torch {torch.__version__}" in html
+    assert not re.search(r"20\d\d-\d\d-\d\d", html.split("md-footer")[-1])

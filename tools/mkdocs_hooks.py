@@ -5,39 +5,80 @@
 - Serves KaTeX from the site itself: its files come from the npm package `katex`
   installed by `make setup` into `node_modules/`, and are added to the build as
   generated files (nothing third-party is committed, nothing is requested from a CDN).
+- Generates a Jupyter notebook and a Python script from every page with executed
+  blocks, and links them at the top of that page.
+- States in the footer the versions that produced the numbers, and the source commit.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import notebooks  # a sibling module, not an installed package
 
 log = logging.getLogger("mkdocs.hooks.dlbasics")
 
 ROOT = Path(__file__).resolve().parent.parent
 KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+DOWNLOADS = "downloads"
+
+
+def _source_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import dlbasics.cache
 
-    folder = dlbasics.cache.enable(
-        os.environ.get("DLBASICS_CACHE_DIR") or ROOT / ".cache" / "dlbasics"
-    )
+    cache = os.environ.get("DLBASICS_CACHE_DIR") or ROOT / ".cache" / "dlbasics"
+    folder = dlbasics.cache.enable(cache)
     log.info("dlbasics experiment cache: %s", folder)
     if not (KATEX_DIST / "katex.min.js").exists():
         raise PluginError(
             f"KaTeX not found in {KATEX_DIST}: run `make setup` (it runs `npm ci`) first"
         )
+    # No date here: two builds of one commit must give the same bytes.
+    produced = (
+        f"Numbers and figures computed by this build with dlbasics {version('dlbasics')}, "
+        f"torch {version('torch')}, numpy {version('numpy')}"
+    )
+    commit = _source_commit()
+    if commit:
+        produced += f", from source commit <code>{commit}</code>"
+    config.copyright = f"{config.copyright or ''}<br>{produced}."
     return config
+
+
+def _has_executed_blocks(markdown: str) -> bool:
+    return any(cell.kind == "code" for cell in notebooks.split_cells(markdown))
+
+
+def _download_stem(src_uri: str) -> str:
+    return src_uri.removesuffix(".md").replace("/", "-")
 
 
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
@@ -46,4 +87,51 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     for path in paths:
         uri = "assets/katex/" + path.relative_to(KATEX_DIST).as_posix()
         files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+    for page in list(files.documentation_pages()):
+        assert page.abs_src_path is not None
+        markdown = Path(page.abs_src_path).read_text(encoding="utf-8")
+        if not _has_executed_blocks(markdown):
+            continue
+        stem = _download_stem(page.src_uri)
+        title = next(
+            (line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), stem
+        )
+        url = (config.site_url or "") + page.url
+        files.append(
+            File.generated(
+                config,
+                f"{DOWNLOADS}/{stem}.ipynb",
+                content=notebooks.to_notebook(markdown, title=title, page_url=url),
+            )
+        )
+        files.append(
+            File.generated(
+                config,
+                f"{DOWNLOADS}/{stem}.py",
+                content=notebooks.to_script(markdown, title=title, page_url=url),
+            )
+        )
     return files
+
+
+def on_page_markdown(markdown: str, page: Page, files: Files, **_: Any) -> str:
+    stem = _download_stem(page.file.src_uri)
+    if files.get_file_from_path(f"{DOWNLOADS}/{stem}.ipynb") is None:
+        return markdown
+    depth = page.file.src_uri.count("/")
+    prefix = "../" * depth + DOWNLOADS
+    links = (
+        f'<div class="dlb-downloads" markdown>'
+        f"[:material-notebook-outline: Notebook]({prefix}/{stem}.ipynb){{ .md-button download }} "
+        f"[:material-language-python: Script]({prefix}/{stem}.py){{ .md-button download }}"
+        f"</div>\n\n"
+    )
+    lines = markdown.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            lines.insert(index + 1, "\n" + links)
+            break
+    else:
+        lines.insert(0, links)
+    return "\n".join(lines)

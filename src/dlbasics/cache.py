@@ -219,7 +219,8 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
         if folder is None:
             return func(*args, **kwargs)
         key = cache_key(func, args, kwargs)
-        path = folder / key[:2] / f"{key}.pkl"
+        # One folder per module, so a module's results can be listed or dropped together.
+        path = folder / func.__module__ / f"{key}.pkl"
         if path.exists():
             try:
                 with path.open("rb") as f:

@@ -1,0 +1,115 @@
+"""Turn a page's Markdown into a Jupyter notebook and a plain Python script.
+
+The prose becomes Markdown cells (or comments), every executed block
+(```` ```python exec="true" ... ```` ````) becomes a code cell (or code). On the site, a
+block *prints* HTML or Markdown that the build inserts into the page; the notebook's first
+cell redefines `print` to render such output, and the script leaves it as text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
+
+NOTEBOOK_PRELUDE = """\
+# On the website, each block prints HTML (figures) or Markdown (tables) that the build
+# inserts into the page. In a notebook, this `print` renders that output instead.
+import builtins
+
+from IPython.display import HTML, Markdown, display
+
+
+def print(*args, **kwargs):
+    text = " ".join(str(a) for a in args)
+    if text.lstrip().startswith("<"):
+        display(HTML(text))
+    elif text.lstrip().startswith(("|", "#", "-", "*", "!!!")) or "\\n" in text:
+        display(Markdown(text))
+    else:
+        builtins.print(*args, **kwargs)
+"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "markdown" or "code"
+    source: str
+
+
+def split_cells(markdown: str) -> list[Cell]:
+    """Prose and executed Python blocks of a page, in order. Other fences stay prose."""
+    cells: list[Cell] = []
+    prose: list[str] = []
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        info = match.group("info") if match else ""
+        if match and info.strip().startswith("python") and re.search(r'exec="(true|1|on)"', info):
+            fence, indent = match.group("fence"), match.group("indent")
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and lines[i].strip() != fence:
+                body.append(lines[i][len(indent) :])
+                i += 1
+            if "".join(prose).strip():
+                cells.append(Cell("markdown", "\n".join(prose).strip("\n")))
+            prose = []
+            cells.append(Cell("code", "\n".join(body).strip("\n")))
+        else:
+            prose.append(lines[i])
+        i += 1
+    if "".join(prose).strip():
+        cells.append(Cell("markdown", "\n".join(prose).strip("\n")))
+    return cells
+
+
+def to_notebook(markdown: str, *, title: str, page_url: str) -> str:
+    """A notebook (nbformat 4.5) as JSON text, with stable cell ids for reproducible builds."""
+    intro = (
+        f"*Generated from the page [{title}]({page_url}) of Deep Learning Basics. "
+        'Run it top to bottom with `pip install "dlbasics[all]"`.*'
+    )
+    cells = [Cell("markdown", intro), Cell("code", NOTEBOOK_PRELUDE.rstrip())]
+    cells += split_cells(markdown)
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "cells": [_cell(cell, index) for index, cell in enumerate(cells)],
+    }
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _cell(cell: Cell, index: int) -> dict[str, object]:
+    base: dict[str, object] = {
+        "cell_type": cell.kind,
+        "id": f"cell-{index}",
+        "metadata": {},
+        "source": cell.source.splitlines(keepends=True),
+    }
+    if cell.kind == "code":
+        base.update(execution_count=None, outputs=[])
+    return base
+
+
+def to_script(markdown: str, *, title: str, page_url: str) -> str:
+    """The page's executed blocks as one script; the prose as comments between them."""
+    parts = [
+        f'"""{title}: the code of the page {page_url}\n\n'
+        "Generated from the page of Deep Learning Basics. The blocks print HTML (figures) and\n"
+        'Markdown (tables), which the website renders; here they are printed as text.\n"""\n'
+    ]
+    for cell in split_cells(markdown):
+        if cell.kind == "code":
+            parts.append(cell.source + "\n")
+        else:
+            comment = "\n".join(("# " + line).rstrip() for line in cell.source.splitlines())
+            parts.append(comment + "\n")
+    return "\n".join(parts)
