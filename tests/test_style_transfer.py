@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from importlib.resources import files
@@ -391,3 +392,40 @@ def test_drawn_style_images_are_seeded() -> None:
         datasets.load_image("mona_lisa")
     with pytest.raises(ValueError, match="size"):
         datasets.stained_glass(8)
+
+
+# --- Command line ---------------------------------------------------------------------------
+
+
+def test_cli_writes_an_image(
+    tmp_path: Path, images: tuple[np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PIL import Image
+
+    from dlbasics.__main__ import main
+
+    content, style = images
+    Image.fromarray(content).save(tmp_path / "c.png")
+    Image.fromarray(style).save(tmp_path / "s.jpg")
+    out = tmp_path / "out.png"
+    argv = ["style-transfer", str(tmp_path / "c.png"), str(tmp_path / "s.jpg"), "-o", str(out)]
+    status = main([*argv, "--size", "24", "--steps", "3", "--quiet"])
+    assert status == 0
+    with Image.open(out) as written:
+        assert written.size == (36, 24) and written.mode == "RGB"
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_missing_input_exits_with_2(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.png")
+    out = str(tmp_path / "out.png")
+    process = subprocess.run(
+        [sys.executable, "-m", "dlbasics", "style-transfer", missing, missing, "-o", out],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 2
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1 and "content" in lines[0] and "missing.png" in lines[0]
+    assert not (tmp_path / "out.png").exists()

@@ -12,7 +12,10 @@ from dlbasics import __version__
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlbasics", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dlbasics {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from dlbasics.style_transfer import add_cli_parser as add_style_transfer
+
+    add_style_transfer(subparsers)
     return parser
 
 
