@@ -16,7 +16,7 @@ TORCH_VERSION := $(shell sed -n 's/^torch==//p' $(LOCK))
 export NO_MKDOCS_2_WARNING := 1
 export MPLBACKEND := Agg
 
-.PHONY: help setup serve build test lint typecheck workflows pytest bench clean
+.PHONY: help setup browser serve build test lint typecheck workflows pytest bench clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -36,6 +36,15 @@ node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js (it provides KaTeX, which renders the formulas)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+browser:  ## install Debian's chromium for the browser tests (when root and missing)
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "note: chromium not found and not root: the browser tests will be skipped (install Debian's 'chromium')"; \
+	fi
 
 serve: setup  ## serve the site on http://127.0.0.1:$(PORT) with live reload
 	@$(BIN)/python tools/check_port.py $(PORT)
@@ -58,7 +67,7 @@ workflows: setup  ## check the GitHub workflows offline
 pytest: setup  ## run the test suite (site checks need `make build` first)
 	$(BIN)/pytest
 
-test: lint typecheck workflows build  ## every check: lint, types, workflows, strict build, tests, site checks
+test: lint typecheck workflows build browser  ## every check: lint, types, workflows, strict build, tests, site checks
 	DLBASICS_REQUIRE_SITE=1 $(BIN)/pytest
 
 bench: setup  ## run every benchmark and print one table

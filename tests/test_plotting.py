@@ -97,3 +97,12 @@ def test_bad_inputs_name_the_argument() -> None:
 def test_markdown_table_formats_floats() -> None:
     table = plotting.markdown_table(["γ", "factor"], [[2, 100.0], [5, 1 / 3]], floatfmt=".2f")
     assert table.splitlines() == ["| γ | factor |", "|---|---|", "| 2 | 100.00 |", "| 5 | 0.33 |"]
+
+
+def test_text_and_legends_added_later_follow_the_style() -> None:
+    fig, ax = plotting.new_figure()
+    ax.plot([0, 1], label="a line")
+    ax.legend()  # made outside the style context: black text, white box by default
+    ax.text(0.5, 0.5, "note")
+    svg = plotting.to_svg(fig, alt="a")
+    assert "fill: #000000" not in svg and "fill: #ffffff" not in svg

@@ -116,6 +116,24 @@ def new_figure(
     return fig, axes
 
 
+def _finish(fig: Figure) -> None:
+    """Bring artists made outside the style context (legends, labels) into the style.
+
+    `new_figure` applies the style while the axes are made, but a legend or a text added
+    later uses matplotlib's global defaults: black text and a white legend box, which
+    vanish or glare on the dark palette.
+    """
+    from matplotlib.colors import to_hex
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    for legend in fig.findobj(Legend):
+        legend.get_frame().set_visible(False)
+    for text in fig.findobj(Text):
+        if to_hex(text.get_color()) == "#000000":
+            text.set_color(_MID_GREY)
+
+
 def _require_alt(alt: str) -> str:
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must be a non-empty description of the figure for screen readers")
@@ -140,6 +158,7 @@ def to_svg(fig: Figure, *, alt: str, caption: str | None = None) -> str:
     """
     alt = _require_alt(alt)
     buffer = io.StringIO()
+    _finish(fig)
     try:
         with figure_style():
             fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -162,6 +181,7 @@ def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 
     """Render `fig` as an inline PNG inside a `<figure>`, and close it (deterministic bytes)."""
     alt = _require_alt(alt)
     buffer = io.BytesIO()
+    _finish(fig)
     try:
         with figure_style():
             fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})

@@ -1,0 +1,203 @@
+"""The built site in a real browser: Debian's chromium driven by playwright.
+
+Served on 127.0.0.1; every request is routed, and any to another host fails the test.
+For each page: no console error, no failed request, formulas rendered by KaTeX, figures
+visible with alt text, no traceback; the palette toggle goes to dark and back with the
+figures still visible; full-page screenshots (light and dark) land in build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from .test_site import SITE, TOPICS, pages
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = os.environ.get("DLBASICS_CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = [pytest.mark.site, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not (SITE / "index.html").exists():
+        message = f"no built site in {SITE}: run `make build` first"
+        if os.environ.get("DLBASICS_REQUIRE_SITE"):
+            pytest.fail(message)
+        pytest.skip(message)
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(
+            f"browser tests skipped: Debian's chromium not found at {CHROMIUM} "
+            "(`apt-get install chromium`; `make test` installs it when run as root)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page in a fresh context, with every request and console error recorded."""
+
+    def __init__(self, browser: Any, server: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.foreign: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        host = urlsplit(server).netloc
+        self.context.route("**/*", self._route(host))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+
+    def _route(self, host: str) -> Any:
+        def handle(route: Any) -> None:
+            url = route.request.url
+            if url.startswith(("data:", "blob:")) or urlsplit(url).netloc == host:
+                route.continue_()
+            else:
+                self.foreign.append(url)
+                route.abort()
+
+        return handle
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def page_names() -> list[str]:
+    if not (SITE / "index.html").exists():
+        return ["index.html"]
+    return [p.relative_to(SITE).as_posix() for p in pages(SITE)]
+
+
+def figures_visible(page: Any) -> list[str]:
+    problems = page.evaluate(
+        """() => [...document.querySelectorAll('.dlb-figure svg, .dlb-figure img')]
+          .flatMap((el, i) => {
+            const r = el.getBoundingClientRect();
+            const s = getComputedStyle(el);
+            const alt = el.getAttribute(el.tagName === 'IMG' ? 'alt' : 'aria-label');
+            const out = [];
+            if (!(r.width > 0 && r.height > 0)) out.push(`figure ${i} has zero size`);
+            if (s.visibility === 'hidden' || s.display === 'none' || s.opacity === '0')
+                out.push(`figure ${i} is hidden`);
+            if (!alt || !alt.trim()) out.push(`figure ${i} has no alt text`);
+            if (el.tagName === 'IMG' && !(el.complete && el.naturalWidth > 0))
+                out.push(`image ${i} did not load`);
+            return out;
+        })"""
+    )
+    return list(problems)
+
+
+def scheme(page: Any) -> str:
+    return str(page.evaluate("document.body.getAttribute('data-md-color-scheme')"))
+
+
+def click_palette_until(page: Any, wanted: str) -> None:
+    for _ in range(4):
+        if scheme(page) == wanted:
+            return
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+        page.wait_for_timeout(150)
+    assert scheme(page) == wanted, f"palette toggle never reached {wanted}"
+
+
+@pytest.mark.parametrize("name", page_names())
+def test_page_in_browser(browser: Any, server: str, name: str) -> None:
+    visit = Visit(browser, server)
+    try:
+        page = visit.page
+        page.emulate_media(color_scheme="light")
+        page.goto(f"{server}/{name}", wait_until="networkidle")
+        page.wait_for_function("window.katex !== undefined")
+        assert not visit.foreign, f"requests to other hosts: {visit.foreign}"
+        assert not visit.failed, f"failed requests: {visit.failed}"
+        assert not visit.errors, f"console errors: {visit.errors}"
+
+        unrendered = page.evaluate(
+            "document.querySelectorAll('.arithmatex:not(:has(.katex))').length"
+        )
+        assert unrendered == 0, f"{unrendered} formulas not rendered by KaTeX"
+        text = page.inner_text("article")
+        assert "\\(" not in text and "\\[" not in text, "raw LaTeX left in the text"
+        assert "Traceback" not in text
+        assert figures_visible(page) == []
+        missing_alt = page.evaluate(
+            "[...document.querySelectorAll('article img')].filter(i => !i.alt).length"
+        )
+        assert missing_alt == 0, "images without alt text"
+
+        stem = name.removesuffix("index.html").strip("/").replace("/", "-") or "home"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}-light.png"), full_page=True)
+        click_palette_until(page, "slate")
+        assert figures_visible(page) == []
+        page.screenshot(path=str(SCREENSHOTS / f"{stem}-dark.png"), full_page=True)
+        click_palette_until(page, "default")
+        assert not visit.errors, f"console errors after toggling: {visit.errors}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"), [("gram matrix", "transfer-learning"), ("momentum", "optimizers")]
+)
+def test_search_finds_topic(browser: Any, server: str, query: str, topic: str) -> None:
+    assert topic in TOPICS
+    visit = Visit(browser, server)
+    try:
+        page = visit.page
+        page.goto(f"{server}/", wait_until="networkidle")
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.press_sequentially(query, delay=40)  # Material listens to key events
+        page.wait_for_selector(".md-search-result__item a", timeout=15_000)
+        hrefs = page.eval_on_selector_all(
+            ".md-search-result__item a", "els => els.map(e => e.getAttribute('href'))"
+        )
+        assert any(f"{topic}/" in h for h in hrefs), f"{query!r} → {hrefs[:8]}"
+        assert not visit.foreign and not visit.errors
+    finally:
+        visit.close()

@@ -1,0 +1,69 @@
+"""A generated notebook and a generated script run top to bottom.
+
+They come from the built site (`make build`); the experiment cache of that build is
+passed on, so the run checks that the code runs, not how long experiments take.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .test_site import SITE
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "focal-loss"
+
+pytestmark = [pytest.mark.site, pytest.mark.slow]
+
+
+@pytest.fixture
+def downloads() -> Path:
+    folder = SITE / "downloads"
+    if not (folder / f"{PAGE}.ipynb").exists():
+        message = f"no generated downloads in {folder}: run `make build` first"
+        if os.environ.get("DLBASICS_REQUIRE_SITE"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
+
+
+def env() -> dict[str, str]:
+    cache = os.environ.get("DLBASICS_CACHE_DIR", str(ROOT / ".cache" / "dlbasics"))
+    return dict(os.environ, DLBASICS_CACHE_DIR=cache, MPLBACKEND="Agg")
+
+
+def test_generated_notebook_runs(downloads: Path, tmp_path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(downloads / f"{PAGE}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    os.environ.update(env())  # the kernel inherits this process's environment
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o for o in outputs if o.output_type == "display_data" and "text/html" in o.data]
+    assert html, "the notebook displayed no figure"
+
+
+def test_generated_script_runs(downloads: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(downloads / f"{PAGE}.py")],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '<figure class="dlb-figure">' in result.stdout

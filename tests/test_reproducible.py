@@ -1,0 +1,61 @@
+"""Two builds of the same commit give byte-identical pages, figures and downloads.
+
+To bound the time, both builds start from a copy of the experiment cache of `make build`
+(`.cache/dlbasics`), **minus the entries of one module whose experiments draw random
+numbers**, which both builds therefore recompute from scratch. Only the sitemap's dates
+may differ.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("DLBASICS_CACHE_DIR", ROOT / ".cache" / "dlbasics"))
+RECOMPUTED = "dlbasics.focal_loss"  # seeded synthetic data and training runs
+
+pytestmark = [pytest.mark.site, pytest.mark.slow]
+
+
+def build(tmp: Path, name: str) -> Path:
+    cache = tmp / f"cache-{name}"
+    if CACHE.exists():
+        shutil.copytree(CACHE, cache, ignore=shutil.ignore_patterns(RECOMPUTED))
+    site = tmp / f"site-{name}"
+    env = dict(os.environ, DLBASICS_CACHE_DIR=str(cache), NO_MKDOCS_2_WARNING="1")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    assert (cache / RECOMPUTED).is_dir(), f"{RECOMPUTED} computed nothing: pick another module"
+    return site
+
+
+def differing(a: Path, b: Path) -> list[str]:
+    out: list[str] = []
+    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    out += [f"only in one build: {p}" for p in sorted(files_a ^ files_b)]
+    for rel in sorted(files_a & files_b):
+        if rel.name.startswith("sitemap.xml"):
+            continue
+        if not filecmp.cmp(a / rel, b / rel, shallow=False):
+            out.append(str(rel))
+    return out
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    if os.environ.get("DLBASICS_REQUIRE_SITE") is None and not CACHE.exists():
+        pytest.skip("run `make build` first (the second build reuses its cache)")
+    first = build(tmp_path, "a")
+    second = build(tmp_path, "b")
+    assert differing(first, second) == []
