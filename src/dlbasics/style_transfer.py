@@ -570,6 +570,44 @@ def _check_weight(value: float, argname: str) -> float:
     return float(value)
 
 
+class _Objective:
+    """The loss of the paper for one content/style pair, targets computed once.
+
+    Calling it on an image batch returns the weighted content, style and TV losses and
+    their total, attached to the autograd graph (one forward pass of `features`).
+    """
+
+    def __init__(
+        self,
+        features: nn.Module,
+        content: torch.Tensor,
+        style: torch.Tensor,
+        content_layers: tuple[str, ...],
+        style_layers: tuple[str, ...],
+        weights: tuple[float, float, float],
+    ) -> None:
+        with torch.no_grad():
+            c_feats, s_feats = features(content), features(style)
+        for argname, names, feats in (
+            ("content_layers", content_layers, c_feats),
+            ("style_layers", style_layers, s_feats),
+        ):
+            _check_layers(names, argname, tuple(feats))
+        self.features = features
+        self.content_targets = {n: c_feats[n] for n in content_layers}
+        self.style_targets = {n: gram_matrix(s_feats[n]) for n in style_layers}
+        self.alpha, self.beta, self.gamma = weights
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        feats = self.features(x)
+        zero = x.new_zeros(())
+        lc = sum((content_loss(feats[n], t) for n, t in self.content_targets.items()), zero)
+        ls = sum((style_loss(feats[n], g) for n, g in self.style_targets.items()), zero)
+        lt = total_variation(x) if self.gamma > 0 else zero
+        lc, ls, lt = self.alpha * lc, self.beta * ls, self.gamma * lt
+        return lc, ls, lt, lc + ls + lt
+
+
 def transfer_style(
     content: ImageLike,
     style: ImageLike,
@@ -648,16 +686,7 @@ def transfer_style(
 
     c = load_rgb(content, size, argname="content").to(dev)
     s = load_rgb(style, size, argname="style").to(dev)
-    with torch.no_grad():
-        c_feats, s_feats = features(c), features(s)
-    for argname, names, feats in (
-        ("content_layers", content_layers, c_feats),
-        ("style_layers", style_layers, s_feats),
-    ):
-        _check_layers(names, argname, tuple(feats))
-    content_targets = {n: c_feats[n] for n in content_layers}
-    style_targets = {n: gram_matrix(s_feats[n]) for n in style_layers}
-    del c_feats, s_feats
+    objective = _Objective(features, c, s, content_layers, style_layers, (alpha, beta, gamma))
 
     if init == "content":
         x = c.clone()
@@ -687,15 +716,7 @@ def transfer_style(
         if len(history["total"]) >= steps:
             raise _BudgetSpent
         opt.zero_grad()
-        feats = features(x)
-        lc = alpha * sum(
-            (content_loss(feats[n], t) for n, t in content_targets.items()), x.new_zeros(())
-        )
-        ls = beta * sum(
-            (style_loss(feats[n], g) for n, g in style_targets.items()), x.new_zeros(())
-        )
-        lt = gamma * total_variation(x) if gamma > 0 else x.new_zeros(())
-        total = lc + ls + lt
+        lc, ls, lt, total = objective(x)
         total.backward()
         lc, ls, lt, total = lc.detach(), ls.detach(), lt.detach(), total.detach()
         for key, value in (("content", lc), ("style", ls), ("tv", lt), ("total", total)):
