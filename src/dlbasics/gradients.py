@@ -783,6 +783,8 @@ def plot_init_sweep(sweep: dict[str, dict[str, list[float]]], quantity: str = "g
         quantity: `"grad"` (weight-gradient norm per linear layer) or `"act_std"`
             (standard deviation of each hidden representation).
     """
+    from matplotlib.ticker import MaxNLocator
+
     from dlbasics.plotting import new_figure, to_svg
 
     _check_choice("quantity", quantity, ("grad", "act_std"))
@@ -793,6 +795,7 @@ def plot_init_sweep(sweep: dict[str, dict[str, list[float]]], quantity: str = "g
             ax.semilogy(np.arange(len(values)), np.maximum(values, 1e-300), label=init)
         ax.set_title(activation)
         ax.set_xlabel("layer (0 = input layer)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ylabel = "‖∇W‖ (weight-gradient norm)" if quantity == "grad" else "std of the layer's output"
     axes[0].set_ylabel(ylabel)
     axes[-1].legend(title="init", fontsize=8)
@@ -835,6 +838,8 @@ def plot_training(results: dict[str, dict[str, Any]], kind: str = "loss") -> str
             or `"grad_vs_update"` (first epoch: mean gradient norm and relative update per
             layer, normalised by the output layer's, one panel per variant).
     """
+    from matplotlib.ticker import MaxNLocator
+
     from dlbasics.plotting import new_figure, to_svg
 
     _check_choice("kind", kind, ("loss", "updates", "grad_vs_update"))
@@ -870,6 +875,7 @@ def plot_training(results: dict[str, dict[str, Any]], kind: str = "loss") -> str
             )
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("layer (0 = input)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
     axes[0, 0].set_ylabel("relative update" if kind == "updates" else "÷ output layer's")
@@ -891,8 +897,8 @@ def plot_recurrence(result: dict[str, Any]) -> str:
     fig, ax = new_figure(width=6.4, height=3.4)
     steps = np.asarray(result["steps"])
     for color, (rho, norms) in zip(COLORS, result["norms"].items(), strict=False):
-        ax.semilogy(steps, norms, color=color, label=f"ρ = {rho:g}, autograd")
-        ax.semilogy(steps, float(rho) ** steps, ":", color=color, label=f"ρ^T = {rho:g}^T")
+        ax.semilogy(steps, norms, color=color, label=f"ρ = {rho:g} (autograd)")
+        ax.semilogy(steps, float(rho) ** steps, ":", color=color, label=f"{rho:g}^T")
     ax.set(xlabel="unrolled steps T", ylabel="‖∂L/∂h₀‖")
     ax.legend(fontsize=8, ncols=2)
     return to_svg(
