@@ -1,16 +1,16 @@
 r"""Vanishing and exploding gradients: deep networks to probe, and the probes.
 
-Backpropagation multiplies one Jacobian per layer. For a plain stack
-\(h_l = \phi(z_l)\), \(z_l = W_l h_{l-1} + b_l\), the gradient of the loss \(L\)
+Backpropagation multiplies one Jacobian per layer. For a plain stack of depth \(L\),
+\(h_l = \phi(z_l)\), \(z_l = W_l h_{l-1} + b_l\), the gradient of the loss \(\mathcal L\)
 with respect to an early representation is
 
 \[
-\frac{\partial L}{\partial h_{k}}
-= \Big(\prod_{l=k+1}^{n} W_l^{\top} D_l\Big)\,\frac{\partial L}{\partial h_n},
+\frac{\partial \mathcal L}{\partial h_{k}}
+= \Big(\prod_{l=k+1}^{L} W_l^{\top} D_l\Big)\,\frac{\partial \mathcal L}{\partial h_L},
 \qquad D_l = \operatorname{diag}\big(\phi'(z_l)\big),
 \]
 
-so its size behaves like a product of \(n-k\) factors \(\lVert W_l^\top D_l\rVert\).
+so its size behaves like a product of \(L-k\) factors \(\lVert W_l^\top D_l\rVert\).
 With the sigmoid, \(\phi' \le 1/4\) and the product shrinks geometrically (vanishing);
 with large weights it grows geometrically (exploding).
 
@@ -403,10 +403,12 @@ def evolve(
     \]
 
     where \(r_i \in [-\tfrac12, \tfrac12]\) is the centred rank of the loss
-    \(L(\theta + \sigma\varepsilon_i)\) in the population (rank shaping makes the step
+    \(\mathcal L(\theta + \sigma\varepsilon_i)\) in the population (rank shaping makes the step
     independent of the loss's scale). Perturbations come in mirrored pairs
-    \(\pm\varepsilon\), which cancels the even terms of the loss's Taylor expansion.
-    \(\hat g\) estimates the gradient of the Gaussian-smoothed loss using only loss values.
+    \(\pm\varepsilon\), which lowers the estimate's variance (with raw losses instead of
+    ranks, the pair cancels the constant and the quadratic term of the loss's Taylor
+    expansion). \(\hat g\) estimates the gradient of the Gaussian-smoothed loss
+    \(\mathbb E_\varepsilon[\mathcal L(\theta + \sigma\varepsilon)]\) from loss values alone.
 
     Args:
         model: The network to train (its parameters are overwritten).
