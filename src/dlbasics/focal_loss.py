@@ -792,6 +792,8 @@ def plot_cumulative_loss(data: dict[str, Any] | None = None) -> str:
     )
 
 
+@cached
+@_one_thread()
 def reduction_conventions(
     n_anchors: int = 200_200, neg_per_pos: int = 1000, seed: int = 0
 ) -> dict[str, float]:
