@@ -443,3 +443,116 @@ def test_bad_backward_input() -> None:
         batch_norm_backward(torch.randn(4, 3), x, torch.zeros(3), torch.ones(2))
     with pytest.raises(TypeError, match="input"):
         batch_norm([[1.0, 2.0]], None, None, training=True)  # type: ignore[arg-type]
+
+
+# --- The page's experiments (tiny versions: structure, and the facts they rely on) -----------
+
+
+def test_momentum_weights_are_torch_convention() -> None:
+    from dlbasics.batch_norm import momentum_weights
+
+    for m in (0.1, 0.9):
+        expected = [m * (1 - m) ** k for k in range(8)]
+        assert momentum_weights(m) == pytest.approx(expected, abs=1e-12)
+    cumulative = momentum_weights(None)
+    assert cumulative == pytest.approx([1 / 8] * 8)
+
+
+def test_identity_check() -> None:
+    from dlbasics.batch_norm import identity_check
+
+    result = identity_check()
+    assert result["identity"] < 1e-6 < result["plain"]
+
+
+def test_ghost_batch_norm_normalises_each_chunk() -> None:
+    from dlbasics.batch_norm import _GhostBatchNorm1d
+
+    torch.manual_seed(8)
+    x = torch.randn(12, 3, dtype=F64) * 4 + 1
+    ghost = _GhostBatchNorm1d(3, ghost=4).double()
+    y = ghost(x)
+    for chunk_x, chunk_y in zip(x.split(4), y.split(4), strict=True):
+        expected = (chunk_x - chunk_x.mean(0)) / torch.sqrt(chunk_x.var(0, unbiased=False) + 1e-5)
+        torch.testing.assert_close(chunk_y, expected)
+    assert int(ghost.num_batches_tracked) == 1
+    chunk_means = torch.stack([c.mean(0) for c in x.split(4)])
+    torch.testing.assert_close(ghost.running_mean, 0.1 * chunk_means.mean(0))
+
+
+@pytest.fixture
+def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the experiments that reuse the trained networks train a tiny version instead."""
+    import dlbasics.batch_norm as bn
+
+    original = bn.learning_rate_experiment
+
+    def tiny(seed: int = 0) -> dict[str, object]:
+        return original(lrs=(0.5,), steps=30, seed=seed)
+
+    monkeypatch.setattr(bn, "learning_rate_experiment", tiny)
+
+
+def test_experiments_and_plots_run(small_training: None) -> None:
+    import dlbasics.batch_norm as bn
+
+    lr = bn.learning_rate_experiment()
+    assert set(lr["runs"]) == {(0.5, "none"), (0.5, "before")}
+    run = lr["runs"][(0.5, "before")]
+    assert run["step"].tolist() == [0, 25] and run["unit"].shape == (2, 3)
+    assert (run["unit"][:, 0] <= run["unit"][:, 2]).all()  # 15th ≤ 85th percentile
+    assert "<svg" in bn.plot_learning_rates(lr) and "<svg" in bn.plot_unit_distribution(lr, 0.5)
+    assert "| 0.5 | yes |" in bn.table_learning_rates(lr)
+
+    shift = bn.covariate_shift_experiment()
+    # BN with the shifted test set's own statistics undoes x ↦ a·x + b for a > 0 exactly
+    accs = [
+        row["BN, test-batch statistics"] for name, row in shift.items() if "inverted" not in name
+    ]
+    assert max(accs) - min(accs) < 1e-9
+    assert "| test pixels |" in bn.table_covariate_shift(shift)
+
+    scale = bn.scale_invariance_experiment()
+    assert max(scale["BN, batch statistics"]["change"]) < 1e-3  # scale invariance, but for ε
+    assert min(scale["no BN"]["change"]) > 1e-2
+    assert "× 10" in bn.table_scale_invariance(scale)
+
+    noise = bn.batch_noise_experiment(batch_sizes=(4, 64), draws=300)
+    assert noise["mean_sd"][0] == pytest.approx(noise["sigma"] / 2, rel=0.2)  # σ/√4
+    assert "<svg" in bn.plot_batch_noise(noise)
+
+    test_time = bn.test_time_experiment(batch_sizes=(2, 8), draws=10)
+    assert len(test_time["prob"][0]) == 10 and 0 <= test_time["eval_prob"] <= 1
+    assert "<svg" in bn.plot_test_time(test_time)
+
+    stats = bn.running_statistics_experiment(batch_sizes=(2, 60), batches=200)
+    # biased batch variance ≈ (m − 1)/m · σ², the unbiased running one ≈ σ²
+    assert stats["biased"][0] == pytest.approx(0.5, abs=0.1)
+    assert stats["running"][0] == pytest.approx(1.0, abs=0.2)
+
+
+def test_small_training_experiments_run() -> None:
+    import dlbasics.batch_norm as bn
+
+    scaling = bn.input_scaling_experiment(lrs=(0.1, 1.0), steps=5)
+    assert len(scaling["loss"]) == 3 and "<svg" in bn.plot_input_scaling(scaling)
+    path = bn.training_path_experiment(steps=20, every=10)
+    assert path["before"]["step"].tolist() == [10, 20]
+    assert (path["none"]["loss_range"] >= 0).all() and "<svg" in bn.plot_training_path(path)
+    gb = bn.gamma_beta_experiment(steps=10, seeds=(0, 1))
+    assert len(gb["learned γ, β"]["gamma"]) == 3 and "frozen" in bn.table_gamma_beta(gb)
+    assert "<svg" in bn.plot_learned_gamma_beta(gb)
+    placement = bn.placement_experiment(steps=25, seeds=(0, 1))
+    assert "after the activation" in bn.table_placement(placement)
+    assert "<svg" in bn.plot_placement(placement)
+    conv = bn.conv_experiment(lrs=(0.1,), steps=25)
+    assert "<svg" in bn.plot_conv(conv)
+    ghost = bn.ghost_batch_experiment(ghost_sizes=(4, 60), batch_size=60, steps=10)
+    assert set(ghost["runs"]) == {4, 60, "no BN"} and "gap" in bn.table_ghost_batch(ghost)
+    same = bn.ours_vs_torch_experiment(steps=3)
+    assert max(same["float64"].values()) < 1e-10
+    assert max(same["float32"].values()) < 1e-3
+    stats = bn.feature_map_statistics()
+    assert stats["m"] == 60 * 8 * 8
+    assert abs(stats["mean_after"]).max() < 1e-5
+    assert abs(stats["std_after"] - 1).max() < 1e-3
