@@ -97,11 +97,26 @@ def cache_dir() -> Path | None:
     return Path(env).resolve() if env else None
 
 
+def _module_origin(name: str) -> str | None:
+    # An imported module knows its file; find_spec (slow: it searches sys.path) is only
+    # for modules not imported yet. The file is re-read every time: it may have changed.
+    module = sys.modules.get(name)
+    origin = getattr(module, "__file__", None)
+    if origin is None:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+    return origin if origin and origin.endswith(".py") else None
+
+
 def _module_source(name: str) -> str:
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return ""
-    return Path(spec.origin).read_text(encoding="utf-8")
+    origin = _module_origin(name)
+    return Path(origin).read_text(encoding="utf-8") if origin else ""
+
+
+@functools.lru_cache(maxsize=512)
+def _imports_of(name: str, digest: str, source: str) -> frozenset[str]:
+    # Keyed on the source's digest: parsing runs once per version of a module.
+    return frozenset(_package_imports(name, source))
 
 
 def _package_imports(name: str, source: str) -> set[str]:
@@ -146,7 +161,8 @@ def module_dependencies(module_name: str) -> list[str]:
         seen.add(name)
         source = _module_source(name)
         if source:
-            todo.extend(_package_imports(name, source) - seen)
+            digest = hashlib.sha256(source.encode()).hexdigest()
+            todo.extend(_imports_of(name, digest, source) - seen)
     return sorted(seen)
 
 
