@@ -510,3 +510,17 @@ def test_paper_tables_say_what_the_page_reads_from_them() -> None:
     assert best[:2] == (2.0, 0.25)
     alphas = [a for _, a, _ in fl.PAPER_TABLE_1B]
     assert alphas == sorted(alphas, reverse=True)  # the best α falls as γ rises
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("gamma", [0.01, 0.3, 0.99])
+def test_sigmoid_small_gamma_finite_on_a_dense_logit_grid(gamma: float, dtype: torch.dtype) -> None:
+    # Around |x| ≈ 87–104 (float32) 1 − p_t passes through the subnormal range, where
+    # u^(γ−1) overflows unless it is handled.
+    x = torch.cat([torch.linspace(-1e4, 1e4, 2001), torch.linspace(-800, 800, 16001)])
+    x = x.to(dtype).requires_grad_()
+    for target in (0.0, 1.0, 1e-7, 0.5):
+        t = torch.full_like(x, target)
+        loss = sigmoid_focal_loss(x, t, alpha=0.25, gamma=gamma)
+        (grad,) = torch.autograd.grad(loss.sum(), x)
+        assert torch.isfinite(loss).all() and torch.isfinite(grad).all(), target

@@ -21,8 +21,9 @@ it is (α-balanced) cross-entropy.
 - [`prior_bias`][dlbasics.focal_loss.prior_bias]: the paper's bias initialisation of the
   classifier, so that training starts from \(p \approx \pi\) instead of \(p = 0.5\).
 
-Both losses work from the logits in log space, so that they stay finite, with finite
-gradients, for logits as large as ±1e4 and for every \(\gamma \ge 0\).
+Both losses start from the logits (log-sigmoid, log-softmax) and never compute
+\(1 - p_t\) by subtraction, so that they stay finite, with finite gradients, for logits as
+large as ±1e4 and for every \(\gamma \ge 0\).
 
 The second half of the module holds the experiments of the
 [focal loss page](https://dlbasics.github.io/dlbasics/focal-loss/).
@@ -147,10 +148,12 @@ def sigmoid_focal_loss(
       log-sigmoid, so \(\mathrm{CE} = (1 - t)\,x - \log\sigma(x)\) never takes \(\log 0\);
     - \(1 - p_t = t\,\sigma(-x) + (1 - t)\,\sigma(x)\) is never computed as \(1 - p_t\)
       (which rounds to 0 as soon as \(p_t\) rounds to 1);
-    - for \(0 < \gamma < 1\) the factor \(u^\gamma\) has an infinite slope at \(u = 0\),
-      so it is computed as \(\exp(\gamma \log u)\) with \(\log u\) taken from the logits
-      (a log-sum-exp of log-sigmoids). The loss and its gradient are then finite for
-      every logit up to ±1e4, where torchvision's formula returns NaN gradients.
+    - for \(0 < \gamma < 1\) the slope \(\gamma u^{\gamma - 1}\) of \(u^\gamma\) is infinite
+      at \(u = 0\) and overflows for subnormal \(u\), so \(u\) is clamped from below at
+      the smallest normal float (`torch.finfo(dtype).tiny`, about 1e-38 in float32). The
+      loss changes by less than that tiny number times the cross-entropy there (itself
+      about \(u\)), and the loss and its gradient are finite for every logit up to ±1e4,
+      where torchvision's formula returns NaN gradients.
 
     Args:
         inputs: Logits, a float tensor of any shape.
@@ -197,16 +200,14 @@ def sigmoid_focal_loss(
     loss = (1 - t) * x - log_p
 
     if gamma > 0:
-        if gamma >= 1:
-            # (1 − p_t)^γ has a finite slope on [0, 1] when γ ≥ 1.
-            u = t * torch.exp(log_1mp) + (1 - t) * torch.exp(log_p)
-            modulating = u**gamma
-        else:
-            # log(1 − p_t) = log(t·σ(−x) + (1−t)·σ(x)) without leaving log space: the
-            # slope of exp(γ·log u) with respect to x stays bounded by γ.
-            log_u = torch.logaddexp(torch.log(t) + log_1mp, torch.log1p(-t) + log_p)
-            modulating = torch.exp(gamma * log_u)
-        loss = modulating * loss
+        # 1 − p_t = t·σ(−x) + (1−t)·σ(x): no cancellation when p_t is close to 1.
+        u = t * torch.exp(log_1mp) + (1 - t) * torch.exp(log_p)
+        if gamma < 1:
+            # The slope γ·u^(γ−1) is infinite at u = 0 (and overflows for subnormal u);
+            # from the smallest normal float on it is finite. Below it the loss is
+            # ≤ u·(tiny)^γ ≈ 0, so clamping changes nothing measurable and zeroes the slope.
+            u = u.clamp_min(torch.finfo(u.dtype).tiny)
+        loss = u**gamma * loss
 
     if alpha >= 0:
         loss = (alpha * t + (1 - alpha) * (1 - t)) * loss
@@ -265,9 +266,10 @@ def softmax_focal_loss(
 
     At \(\gamma = 0\) this is exactly `F.cross_entropy(inputs, target, weight=alpha,
     ignore_index=ignore_index, reduction=reduction)`, including its weighted mean.
-    \(\log p_t\) comes from `log_softmax`; for \(0 < \gamma < 1\), \(\log(1 - p_t)\) is the
-    log-sum-exp of the *other* classes' logits minus the log-sum-exp of all of them, so
-    the gradient stays finite even when \(p_t\) rounds to 1.
+    \(\log p_t\) comes from `log_softmax`, \(1 - p_t\) from `-expm1(log p_t)` (no
+    cancellation), and for \(0 < \gamma < 1\) the base of \((1 - p_t)^\gamma\) is clamped at
+    the smallest normal float as in `sigmoid_focal_loss`, so the gradient stays finite even
+    when \(p_t\) rounds to 1.
 
     Where every target is `ignore_index` (or every weight is 0), `"mean"` returns 0 with
     a zero gradient; `F.cross_entropy` returns NaN (0/0) there.
@@ -329,15 +331,10 @@ def softmax_focal_loss(
     loss = -log_p_t
 
     if gamma > 0:
-        if num_classes == 1:  # p_t = 1 always: nothing to modulate, the loss is 0
-            modulating = torch.zeros_like(log_p_t)
-        elif gamma >= 1:
-            modulating = (-torch.expm1(log_p_t)) ** gamma  # 1 − p_t, without cancellation
-        else:
-            others = inputs.scatter(1, y, -math.inf)  # drop the true class's logit
-            log_u = torch.logsumexp(others, dim=1) - torch.logsumexp(inputs, dim=1)
-            modulating = torch.exp(gamma * log_u)
-        loss = modulating * loss
+        u = -torch.expm1(log_p_t)  # 1 − p_t, without the cancellation of 1 − exp(·)
+        if gamma < 1:
+            u = u.clamp_min(torch.finfo(u.dtype).tiny)  # finite slope, as in the sigmoid form
+        loss = u**gamma * loss
 
     w = valid.to(inputs.dtype)
     if weights is not None:
