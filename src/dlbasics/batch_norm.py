@@ -1629,7 +1629,7 @@ def table_gamma_beta(result: dict[str, Any]) -> str:
             "BN parameters",
             f"test accuracy (mean ± sd, {len(result['seeds'])} seeds)",
             "training loss",
-            "sigmoid inputs with |z| < 1, layers 1 / 2 / 3",
+            "share of sigmoid inputs in (−1, 1), layers 1 / 2 / 3",
         ],
         rows,
     )
