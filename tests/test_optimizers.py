@@ -396,3 +396,46 @@ def test_bad_types_raise_type_error() -> None:
 def test_bad_function_arguments(call: Callable[[], Any], argname: str) -> None:
     with pytest.raises(ValueError, match=argname):
         call()
+
+
+# --- the page's helpers ---
+
+
+def test_textbook_momentum_class_matches_torch_form() -> None:
+    beta, alpha = 0.9, 0.002
+    a = O.trajectory(
+        lambda p: O.TextbookMomentum(p, lr=alpha, beta=beta), "rosenbrock", (-1, 1), 50
+    )
+    b = O.trajectory(
+        lambda p: torch.optim.SGD(p, lr=alpha * (1 - beta), momentum=beta),
+        "rosenbrock",
+        (-1, 1),
+        50,
+    )
+    np.testing.assert_allclose(a, b, rtol=1e-9)
+
+
+def test_uncorrected_adam_first_step() -> None:
+    """m₁ = (1−β₁)g, v₁ = (1−β₂)g²: the first step is lr·(1−β₁)/√(1−β₂) (ε = 0)."""
+    steps = O._constant_gradient_steps(lambda p: O.UncorrectedAdam(p, lr=1.0, eps=0.0), np.ones(3))
+    assert steps[0, 0] == pytest.approx(0.1 / math.sqrt(0.001), rel=1e-12)
+    corrected = O._constant_gradient_steps(lambda p: O.Adam(p, lr=1.0, eps=0.0), np.ones(3))
+    np.testing.assert_allclose(corrected[:, 0], 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.98])
+def test_window_mass_closed_form(beta: float) -> None:
+    for n in (1, 5, 50):
+        assert O.window_mass(beta, n) == pytest.approx(1 - beta**n, rel=1e-9)
+
+
+def test_sgd_update_check_is_tiny() -> None:
+    assert O.sgd_update_check() < 1e-12
+
+
+def test_make_optimizer_library_switch() -> None:
+    p = [torch.zeros(2, requires_grad=True)]
+    assert isinstance(O.make_optimizer("Nesterov", p, 0.1), O.SGD)
+    assert isinstance(O.make_optimizer("Adam", p, 0.1, library="torch"), torch.optim.Adam)
+    with pytest.raises(ValueError, match="name"):
+        O.make_optimizer("Adagrad", p, 0.1)
