@@ -73,17 +73,20 @@ def _channel_sum(t: Tensor) -> Tensor:
     return t.sum(_reduce_dims(t))
 
 
-def _channel_dot(a: Tensor, b: Tensor) -> Tensor:
-    r"""\(\sum a\,b\) per channel without materialising the product of two big tensors.
+def _channel_dot(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor | None]:
+    r"""\(\sum a\,b\) per channel, and the scratch tensor it used (or `None`).
 
     On (N, C, L) the N·C rows are contiguous vectors of length L, so one batched matrix
     product computes all their dot products, reading each input once and writing nothing big.
+    On (N, C) the product is materialised and summed over columns; the caller may reuse that
+    scratch tensor for its output instead of allocating another one.
     """
     if a.dim() == 2:
-        return (a * b).sum(0)
+        product = a * b
+        return product.sum(0), product
     n, c, length = a.shape
     rows = torch.bmm(a.reshape(n * c, 1, length), b.reshape(n * c, length, 1))
-    return rows.view(n, c).sum(0)
+    return rows.view(n, c).sum(0), None
 
 
 def _needs_two_passes(mean: Tensor, var: Tensor) -> bool:
@@ -100,26 +103,34 @@ def _needs_two_passes(mean: Tensor, var: Tensor) -> bool:
 # --- The forward pass --------------------------------------------------------------------------
 
 
-def _batch_statistics(x: Tensor) -> tuple[Tensor, Tensor, bool]:
+def _batch_statistics(x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
     r"""Per-channel mean and *biased* variance of `x` = (N, C) or (N, C, L).
 
     One pass for \(\sum x\) and one for \(\sum x^2\) (a norm, which writes no temporary), then
     \(\sigma^2 = E[x^2] - \mu^2\); when cancellation would spoil that, the textbook two-pass
-    \(\frac1m\sum (x-\mu)^2\). Returns (mean, var, two_passes).
+    \(\frac1m\sum (x-\mu)^2\). Returns (mean, var, a scratch tensor shaped like `x` or `None`).
     """
     dims = _reduce_dims(x)
     m = x.numel() // x.shape[1]
     mean = x.mean(dims)
-    var = torch.linalg.vector_norm(x, dim=dims).square() / m - mean.square()
+    # Σx²: a norm reads (N, C, L) once without a temporary; on (N, C) the strided column
+    # norm is slow, and squaring then summing columns is faster.
+    scratch = None
+    if x.dim() == 3:
+        sum_sq = torch.linalg.vector_norm(x, dim=dims).square()
+    else:
+        sum_sq, scratch = _channel_dot(x, x)
+    var = sum_sq / m - mean.square()
     if _needs_two_passes(mean, var):
         var = (x - _per_channel(mean, x)).square().mean(dims)
-        return mean, var, True
-    return mean, var, False
+    return mean, var, scratch
 
 
-def _affine(x: Tensor, scale: Tensor, shift: Tensor) -> Tensor:
-    """`x * scale + shift` per channel, in one pass over `x`."""
-    return torch.addcmul(_per_channel(shift, x), x, _per_channel(scale, x))
+def _affine(x: Tensor, scale: Tensor, shift: Tensor, out: Tensor | None = None) -> Tensor:
+    """`x * scale + shift` per channel, in one pass over `x` (into `out` if given)."""
+    if out is None:
+        return torch.addcmul(_per_channel(shift, x), x, _per_channel(scale, x))
+    return torch.addcmul(_per_channel(shift, x), x, _per_channel(scale, x), out=out)
 
 
 # --- The backward pass -------------------------------------------------------------------------
@@ -207,12 +218,13 @@ def _backward(
     if centred:  # |μ| s too large: work with x - μ explicitly (one extra pass)
         x = x - _per_channel(mean, x)
         mean = torch.zeros_like(mean)
-    grad_weight = inv_std * (_channel_dot(g, x) - mean * grad_bias)  # Σ g x̂
+    dot, scratch = _channel_dot(g, x)
+    grad_weight = inv_std * (dot - mean * grad_bias)  # Σ g x̂
 
     # ∂L/∂x = γs g − (γs/m) Σg − (γs/m) x̂ Σg x̂, with x̂ = s(x − μ):  a g + b x + c
     b = -scale * inv_std * grad_weight / m
     c = -scale * grad_bias / m - b * mean
-    grad_input = _affine(x, b, c)
+    grad_input = _affine(x, b, c, out=scratch)  # reuse g·x's memory when there is one
     grad_input.addcmul_(g, _per_channel(scale, g))
     return grad_input.view(input.shape), grad_weight, grad_bias
 
@@ -232,12 +244,12 @@ class BatchNormFunction(torch.autograd.Function):
         ctx: Any, input: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float
     ) -> tuple[Tensor, Tensor, Tensor]:
         x = _flat(input.contiguous())
-        mean, var, _ = _batch_statistics(x)
+        mean, var, scratch = _batch_statistics(x)
         inv_std = torch.rsqrt(var + eps)
         # y = γ (x − μ) s + β = x (γ s) + (β − μ γ s): one pass over x.
         scale = inv_std if weight is None else weight * inv_std
         shift = -mean * scale if bias is None else bias - mean * scale
-        output = _affine(x, scale, shift).view(input.shape)
+        output = _affine(x, scale, shift, out=scratch).view(input.shape)
         ctx.save_for_backward(input, weight, mean, inv_std)
         ctx.mark_non_differentiable(mean, var)
         return output, mean, var
@@ -1486,7 +1498,7 @@ def plot_learning_rates(result: dict[str, Any]) -> str:
             ax.plot(run["step"], run["test_acc"], label=label, color=color)
         ax.set(title=f"learning rate {lr:g}", xlabel="training step", ylim=(0, 1))
     np.atleast_1d(axes)[0].set_ylabel("test accuracy")
-    np.atleast_1d(axes)[0].legend(loc="lower right")
+    np.atleast_1d(axes)[0].legend(loc="center right")
     return to_svg(
         fig,
         alt="Test accuracy against training steps of the sigmoid MLP with and without batch "
@@ -1528,7 +1540,8 @@ def plot_unit_distribution(result: dict[str, Any], lr: float) -> str:
             ax.plot(run["step"], q[:, i], label=label, color=color)
         ax.set(title=title, xlabel="training step")
     axes[0].set_ylabel("input of the sigmoid")
-    axes[0].legend()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3)
     layer, unit = result["unit"]
     return to_svg(
         fig,
