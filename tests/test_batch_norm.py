@@ -482,8 +482,15 @@ def test_ghost_batch_norm_normalises_each_chunk() -> None:
 
 @pytest.fixture
 def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the experiments that reuse the trained networks train a tiny version instead."""
+    """Make the experiments that reuse the trained networks train a tiny version instead.
+
+    The cache is switched off here: results computed from the tiny networks must never be
+    stored under the keys of the page's full experiments.
+    """
     import dlbasics.batch_norm as bn
+    import dlbasics.cache
+
+    monkeypatch.setattr(dlbasics.cache, "cache_dir", lambda: None)
 
     original = bn.learning_rate_experiment
 
