@@ -109,7 +109,6 @@ def load_digits_split(
 # with matplotlib, the sample images of scikit-image, and two style images that this module
 # paints itself (so no painting has to be downloaded or licensed).
 
-#: Photographs and textures shipped inside installed packages (name → where it comes from).
 IMAGE_SOURCES: dict[str, str] = {
     "grace_hopper": "matplotlib sample data (grace_hopper.jpg)",
     "astronaut": "scikit-image (NASA, public domain)",
@@ -124,7 +123,10 @@ IMAGE_SOURCES: dict[str, str] = {
     "abstract_painting": "drawn by dlbasics.datasets.abstract_painting",
 }
 
+"""Every image [`load_image`][dlbasics.datasets.load_image] knows, and where it comes from."""
+
 IMAGE_NAMES: tuple[str, ...] = tuple(IMAGE_SOURCES)
+"""The names accepted by [`load_image`][dlbasics.datasets.load_image]."""
 
 _SKIMAGE_NAMES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field")
 _SKIMAGE_TEXTURES = ("brick", "grass", "gravel")

@@ -43,6 +43,7 @@ from dlbasics.datasets import load_image, load_lfw_subset, require
 
 __all__ = [
     "DEFAULT_STYLE_LAYERS",
+    "GRID_STEPS",
     "GRID_WEIGHTS",
     "HERO_STEPS",
     "LAYER_NAMES",
@@ -192,8 +193,8 @@ def _vgg19_layer_names() -> tuple[str, ...]:
     return tuple(names)
 
 
-#: Every layer of VGG19 in forward order, named as in the paper (conv1_1 … pool5).
 LAYER_NAMES: tuple[str, ...] = _vgg19_layer_names()
+"""Every layer of VGG19 in forward order, named as in the paper (`conv1_1` … `pool5`)."""
 
 _CONV_NAMES: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
 
@@ -863,9 +864,12 @@ def run_cli(args: argparse.Namespace) -> int:
 PAGE_CONTENT = "grace_hopper"
 PAGE_STYLE = "stained_glass"
 DEFAULT_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+"""The paper's style layers (also `transfer_style`'s default)."""
 SHALLOW_STYLE_LAYERS = ("k3", "k5", "k7", "k11")
-HERO_STEPS = 100  # evaluations of the default transfer and its variants
-PROBE_STEPS = 80  # evaluations of each reconstruction and texture
+HERO_STEPS = 100
+"""Evaluations of the page's default transfer and of its variants."""
+PROBE_STEPS = 60
+"""Evaluations of each reconstruction and each texture on the page."""
 
 
 def _page_features(spec: str, layers: Sequence[str]) -> nn.Module:
@@ -1023,7 +1027,7 @@ class _SmallConvNet(nn.Module):
 
 @cached
 def finetune_accuracy(
-    train_sizes: tuple[int, ...] = (10, 40), steps: int = 50, px: int = 32, seed: int = 0
+    train_sizes: tuple[int, ...] = (10, 40), steps: int = 30, px: int = 32, seed: int = 0
 ) -> dict[str, dict[int, float]]:
     """Frozen features + linear head vs fine-tuning VGG19's last block vs a net from scratch.
 
@@ -1092,6 +1096,7 @@ def finetune_accuracy(
 # Sections 2 and 3: what the features keep ------------------------------------------------
 
 RECONSTRUCTION_LAYERS = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
+"""The layers of the paper's Figure 1 (content reconstructions)."""
 
 
 def reconstruct_from(layer: str, *, size: int = 128, steps: int = PROBE_STEPS) -> dict[str, Any]:
@@ -1209,9 +1214,12 @@ def line_search_demo(*, size: int = 64, steps: int = 30) -> dict[str, dict[str, 
 # Section 6: the content/style weight grid ------------------------------------------------
 
 GRID_WEIGHTS = (0.01, 1.0, 100.0)
+"""Content and style weights of the page's 3 × 3 grid."""
+GRID_STEPS = 40
+"""Evaluations of each cell of the grid (at 96 px)."""
 
 
-def weight_grid(*, size: int = 96, steps: int = 50) -> list[dict[str, Any]]:
+def weight_grid(*, size: int = 96, steps: int = GRID_STEPS) -> list[dict[str, Any]]:
     """The transfer for every (α, β) in `GRID_WEIGHTS`², row by row (α grows downwards).
 
     Returns:
@@ -1309,7 +1317,7 @@ def page_plan() -> list[tuple[str, int, int, int]]:
         ("texture synthesis", len(DEFAULT_STYLE_LAYERS), PROBE_STEPS, 128),
         ("optimisers and initialisation", 3, HERO_STEPS, 128),
         ("line search or not, on a second photograph", 2, 30, 64),
-        ("content/style weight grid", len(GRID_WEIGHTS) ** 2, 50, 96),
+        ("content/style weight grid", len(GRID_WEIGHTS) ** 2, GRID_STEPS, 96),
         ("random VGG19 and the shallow random network", 2, HERO_STEPS, 128),
         ("average pooling", 1, HERO_STEPS, 128),
     ]
