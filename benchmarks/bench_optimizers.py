@@ -2,10 +2,12 @@
 
 The parameters are spread over 100 float32 tensors on the CPU, with fixed random
 gradients; each optimizer first takes a few warm-up steps (so its state exists), then
-the median of repeated timed `step()` calls is reported. Target (issue 4): ours within
+ours and torch's step in turn (alternating which goes first) and the median of each
+one's timed `step()` calls is reported. Target (issue 4): ours within
 1.2× of torch's `foreach=True`.
 
-Run: `.venv/bin/python benchmarks/bench_optimizers.py` (add `--quick` for small sizes).
+Run: `.venv/bin/python benchmarks/bench_optimizers.py` (add `--quick` for small sizes,
+`--threads 1` for one torch thread instead of two).
 """
 
 from __future__ import annotations
@@ -44,25 +46,39 @@ def _params(total: int, seed: int = 0) -> list[torch.Tensor]:
     return params
 
 
-def _time_steps(
-    make: Callable[[list[torch.Tensor]], torch.optim.Optimizer], total: int, repeats: int
-) -> list[float]:
-    optimizer = make(_params(total))
-    for _ in range(3):  # warm-up: creates the state, fills caches
-        optimizer.step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        optimizer.step()
-        times.append(time.perf_counter() - start)
+def _time_pair(
+    make_ours: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    make_ref: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    total: int,
+    repeats: int,
+) -> tuple[list[float], list[float]]:
+    """Step times of both optimizers, alternating which goes first, so that load from
+    other processes (the machine is shared) falls on both alike."""
+    optimizers = [make_ours(_params(total)), make_ref(_params(total))]
+    for opt in optimizers:
+        for _ in range(3):  # warm-up: creates the state, fills caches
+            opt.step()
+    times: tuple[list[float], list[float]] = ([], [])
+    for r in range(repeats):
+        order = (0, 1) if r % 2 == 0 else (1, 0)
+        for k in order:
+            start = time.perf_counter()
+            optimizers[k].step()
+            times[k].append(time.perf_counter() - start)
     return times
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
-    """One row per (optimizer, size, torch foreach setting)."""
-    torch.set_num_threads(2)
+def run(quick: bool = False, threads: int = 2) -> list[dict[str, Any]]:
+    """One row per (optimizer, size, torch foreach setting), under `threads` torch threads.
+
+    On a loaded machine two threads can stall: an element-wise op that torch splits over
+    both threads waits for the one the OS has descheduled (a 1,000-element `sqrt` then
+    takes a scheduler time slice, ~10 ms, instead of ~1 µs). `--threads 1` measures
+    without that artefact.
+    """
+    torch.set_num_threads(threads)
     sizes = [10**5] if quick else [10**6, 10**7]
-    repeats, rounds = (3, 1) if quick else (10, 3)
+    repeats = 4 if quick else 30
     rows = []
     for total in sizes:
         for label, kwargs in CONFIGS.items():
@@ -70,14 +86,12 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             ours_cls = getattr(ours, name)
             torch_cls = getattr(torch.optim, name)
             for foreach in (False, True):
-                # Interleave the two measurements so load from other processes hits both.
-                ours_s: list[float] = []
-                ref_s: list[float] = []
-                make_ours = partial(ours_cls, **kwargs)
-                make_ref = partial(torch_cls, foreach=foreach, **kwargs)
-                for _ in range(rounds):
-                    ours_s += _time_steps(make_ours, total, repeats)
-                    ref_s += _time_steps(make_ref, total, repeats)
+                ours_s, ref_s = _time_pair(
+                    partial(ours_cls, **kwargs),
+                    partial(torch_cls, foreach=foreach, **kwargs),
+                    total,
+                    repeats,
+                )
                 o, r = statistics.median(ours_s), statistics.median(ref_s)
                 rows.append(
                     {
@@ -104,4 +118,5 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 if __name__ == "__main__":
-    print(_table(run(quick="--quick" in sys.argv)))
+    n_threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+    print(_table(run(quick="--quick" in sys.argv, threads=n_threads)))
