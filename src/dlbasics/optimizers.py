@@ -263,8 +263,8 @@ class SGD(EquationOptimizer):
     \(\theta_t = \theta_{t-1} - \alpha\,(g_t + \mu\, b_t)\). Weight decay adds
     \(\lambda\theta\) to \(g_t\) first (L2).
 
-    **Where torch departs from the textbook.** The textbook (Ng's course) averages,
-    \(v_t = \beta v_{t-1} + (1-\beta) g_t\) with \(v_0 = 0\): torch's buffer has no
+    **Where torch departs from the textbook.** The textbook (the course videos of the note)
+    averages, \(v_t = \beta v_{t-1} + (1-\beta) g_t\) with \(v_0 = 0\): torch's buffer has no
     \((1-\beta)\) factor, so it is a *sum* worth about \(1/(1-\mu)\) gradients (10 for
     \(\mu = 0.9\)), and torch's learning rate must be \((1-\beta)\) times the textbook's
     to give the same path. `dampening=μ` does *not* recover the textbook form: torch's
