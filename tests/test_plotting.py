@@ -106,3 +106,27 @@ def test_text_and_legends_added_later_follow_the_style() -> None:
     ax.text(0.5, 0.5, "note")
     svg = plotting.to_svg(fig, alt="a")
     assert "fill: #000000" not in svg and "fill: #ffffff" not in svg
+
+
+def photo_grid():  # type: ignore[no-untyped-def]
+    from skimage import data
+
+    fig, axes = plotting.new_figure(1, 2)
+    for ax, photo in zip(axes, (data.astronaut(), data.chelsea()), strict=True):
+        ax.imshow(photo)
+        ax.axis("off")
+    return fig
+
+
+def test_webp_is_reproducible_smaller_than_png_and_keeps_transparency() -> None:
+    a = plotting.fig_to_webp(photo_grid(), alt="photos")
+    assert a == plotting.fig_to_webp(photo_grid(), alt="photos")
+    png = plotting.fig_to_png(photo_grid(), alt="photos")
+    assert len(a) < len(png) / 2
+    data = re.search(r'src="data:image/webp;base64,([^"]+)"', a)
+    assert data is not None
+    image = Image.open(io.BytesIO(base64.b64decode(data.group(1))))
+    assert image.format == "WEBP" and image.mode == "RGBA"
+    assert np.asarray(image)[0, 0, 3] == 0  # the corner outside the axes stays transparent
+    with pytest.raises(ValueError, match="quality"):
+        plotting.fig_to_webp(photo_grid(), alt="photos", quality=0)
