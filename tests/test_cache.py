@@ -25,6 +25,8 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     (root / "__init__.py").write_text("")
     (root / "helpers.py").write_text("SCALE = 2\n")
     (root / "unrelated.py").write_text("X = 1\n")
+    (root / "plots.py").write_text("STYLE = 'light'\n")
+    (root / "lazy.py").write_text("VALUE = 3\n")
     (root / "experiments.py").write_text(
         textwrap.dedent(
             """
@@ -37,6 +39,24 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             def experiment(n, *, offset=0.0):
                 CALLS.append(n)
                 return [helpers.SCALE * i + offset for i in range(n)]
+
+
+            def _lazy_value():
+                from cachedemo import lazy  # imported only when called
+
+                return lazy.VALUE
+
+
+            @cached
+            def uses_lazy(n):
+                CALLS.append(("lazy", n))
+                return _lazy_value() * n
+
+
+            def plot(values):
+                from cachedemo import plots  # only the plotting code needs it
+
+                return f"{plots.STYLE}: {values}"
             """
         )
     )
@@ -112,9 +132,31 @@ def test_change_to_unrelated_module_is_a_hit(package: Path, tmp_path: Path) -> N
     assert module.CALLS == [3]
 
 
+def test_lazy_import_counts_only_for_functions_that_reach_it(package: Path, tmp_path: Path) -> None:
+    cache.enable(tmp_path / "store")
+    module = load(package)
+    module.experiment(3)
+    module.uses_lazy(2)
+    (package / "plots.py").write_text("STYLE = 'dark'\n")  # only plot() imports it
+    module.experiment(3)
+    module.uses_lazy(2)
+    assert module.CALLS == [3, ("lazy", 2)]
+    (package / "lazy.py").write_text("VALUE = 3  # edited\n")  # reached through _lazy_value
+    module.experiment(3)
+    module.uses_lazy(2)
+    assert module.CALLS == [3, ("lazy", 2), ("lazy", 2)]
+
+
 def test_dependencies_follow_imports_transitively(package: Path) -> None:
     (package / "helpers.py").write_text("from cachedemo import unrelated\nSCALE = 2\n")
     assert cache.module_dependencies("cachedemo.experiments") == [
+        "cachedemo.experiments",
+        "cachedemo.helpers",
+        "cachedemo.lazy",
+        "cachedemo.plots",
+        "cachedemo.unrelated",
+    ]
+    assert cache.module_dependencies("cachedemo.experiments", "experiment") == [
         "cachedemo.experiments",
         "cachedemo.helpers",
         "cachedemo.unrelated",

@@ -14,9 +14,10 @@ def train(lr: float, steps: int) -> dict: ...
 The key of a result is a SHA-256 over
 
 - the function's qualified name and its arguments,
-- the source of the function's module **and of every `dlbasics` module it imports**,
-  followed transitively (so editing `plotting.py` keeps style-transfer results unless
-  `style_transfer.py` imports `plotting`),
+- the source of the function's module **and of every `dlbasics` module it can reach**:
+  the modules imported at the top of its module or inside the functions it calls,
+  followed transitively (so editing `plotting.py` keeps style-transfer results, since only
+  the `plot_*` functions of `style_transfer.py` import `plotting`),
 - the torch and numpy versions.
 
 The cache is **off** for library users: a cached function simply runs. It is on when
@@ -119,8 +120,13 @@ def _imports_of(name: str, digest: str, source: str) -> frozenset[str]:
     return frozenset(_package_imports(name, source))
 
 
-def _package_imports(name: str, source: str) -> set[str]:
-    """Modules of `name`'s own top-level package that the module `name` imports directly."""
+@functools.lru_cache(maxsize=1024)
+def _reached_imports_cached(name: str, digest: str, source: str, function: str) -> frozenset[str]:
+    return _reached_imports(name, source, function)
+
+
+def _imports_in(nodes: list[ast.AST], name: str) -> set[str]:
+    """Modules of `name`'s own top-level package imported anywhere inside `nodes`."""
     root = name.partition(".")[0]
     package = name.rpartition(".")[0] or name
 
@@ -128,7 +134,7 @@ def _package_imports(name: str, source: str) -> set[str]:
         return module == root or module.startswith(root + ".")
 
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in (n for top in nodes for n in ast.walk(top)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if ours(alias.name))
         elif isinstance(node, ast.ImportFrom):
@@ -150,10 +156,53 @@ def _package_imports(name: str, source: str) -> set[str]:
     return found
 
 
-def module_dependencies(module_name: str) -> list[str]:
-    """The module itself and every module of its package it imports, transitively, sorted."""
-    seen: set[str] = set()
-    todo = [module_name]
+def _package_imports(name: str, source: str) -> set[str]:
+    """Modules of `name`'s own top-level package that the module `name` imports directly."""
+    return _imports_in([ast.parse(source)], name)
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _reached_imports(name: str, source: str, function: str) -> frozenset[str]:
+    """Imports that `function` of module `name` can reach: the module's top-level
+    statements, and the bodies of the module's functions and classes it refers to,
+    followed by name through the module. A function that imports a module lazily adds
+    that module to the key of only the functions that call it (so the experiments of a
+    page do not depend on the plotting code that only its `plot_*` functions import).
+    """
+    tree = ast.parse(source)
+    definitions = {node.name: node for node in tree.body if isinstance(node, _DEFINITIONS)}
+    top_level: list[ast.AST] = [n for n in tree.body if not isinstance(n, _DEFINITIONS)]
+    todo = [function.partition(".")[0]]
+    todo += [n.id for top in top_level for n in ast.walk(top) if isinstance(n, ast.Name)]
+    reached: set[str] = set()
+    while todo:
+        current = todo.pop()
+        if current in reached or current not in definitions:
+            continue
+        reached.add(current)
+        todo += [n.id for n in ast.walk(definitions[current]) if isinstance(n, ast.Name)]
+    nodes = top_level + [definitions[n] for n in sorted(reached)]
+    return frozenset(_imports_in(nodes, name))
+
+
+def module_dependencies(module_name: str, function: str | None = None) -> list[str]:
+    """The module itself and every module of its package it imports, transitively, sorted.
+
+    With `function` (a qualified name in that module), only the imports that function can
+    reach count for the module itself (see `_reached_imports`); the modules it reaches
+    count with all their imports.
+    """
+    seen: set[str] = {module_name}
+    todo: list[str] = []
+    source = _module_source(module_name)
+    if source:
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        if function is None:
+            todo += _imports_of(module_name, digest, source)
+        else:
+            todo += _reached_imports_cached(module_name, digest, source, function)
     while todo:
         name = todo.pop()
         if name in seen:
@@ -219,7 +268,7 @@ def cache_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str,
     bound = inspect.signature(func).bind(*args, **kwargs)
     bound.apply_defaults()
     _fingerprint(dict(bound.arguments), h)
-    for name in module_dependencies(func.__module__):
+    for name in module_dependencies(func.__module__, func.__qualname__):
         h.update(name.encode())
         h.update(hashlib.sha256(_module_source(name).encode()).digest())
     h.update(_versions().encode())
