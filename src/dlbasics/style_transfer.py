@@ -866,7 +866,7 @@ PAGE_STYLE = "stained_glass"
 DEFAULT_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 """The paper's style layers (also `transfer_style`'s default)."""
 SHALLOW_STYLE_LAYERS = ("k3", "k5", "k7", "k11")
-HERO_STEPS = 100
+HERO_STEPS = 60
 """Evaluations of the page's default transfer and of its variants."""
 PROBE_STEPS = 60
 """Evaluations of each reconstruction and each texture on the page."""
@@ -897,7 +897,7 @@ def run_transfer(
     style: str = PAGE_STYLE,
     *,
     size: int = 128,
-    steps: int = 100,
+    steps: int = HERO_STEPS,
     features: str = "pretrained",
     content_layers: tuple[str, ...] = ("conv4_2",),
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS,
@@ -1215,7 +1215,7 @@ def line_search_demo(*, size: int = 64, steps: int = 30) -> dict[str, dict[str, 
 
 GRID_WEIGHTS = (0.01, 1.0, 100.0)
 """Content and style weights of the page's 3 × 3 grid."""
-GRID_STEPS = 40
+GRID_STEPS = 30
 """Evaluations of each cell of the grid (at 96 px)."""
 
 
