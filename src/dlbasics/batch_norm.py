@@ -1496,6 +1496,7 @@ def ours_vs_torch_experiment(steps: int = 300, lr: float = 0.5, seed: int = 0) -
 # Markdown (tables). matplotlib is imported only here, so that importing the module stays light.
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_input_scaling(result: dict[str, Any]) -> str:
     """Final training loss of softmax regression against the learning rate, per input version."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1516,6 +1517,7 @@ def _mean_acc(run: dict[str, Any], last: int = 5) -> float:
     return float(np.mean(run["test_acc"][-last:]))
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_learning_rates(result: dict[str, Any]) -> str:
     """Test accuracy against steps, one panel per learning rate, with and without BN."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1539,6 +1541,7 @@ def plot_learning_rates(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def table_learning_rates(result: dict[str, Any], levels: tuple[float, ...] = (0.9, 0.95)) -> str:
     """Steps to reach each test accuracy level, and the final accuracy, with and without BN."""
     from dlbasics.plotting import markdown_table
@@ -1559,6 +1562,7 @@ def table_learning_rates(result: dict[str, Any], levels: tuple[float, ...] = (0.
     return markdown_table(headers, rows)
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_unit_distribution(result: dict[str, Any], lr: float) -> str:
     """The paper's Figure 1(b, c): percentiles of one sigmoid's input over training."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1583,6 +1587,7 @@ def plot_unit_distribution(result: dict[str, Any], lr: float) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def table_covariate_shift(rows: dict[str, dict[str, float]]) -> str:
     """Test accuracy under each pixel transform, for the three ways of evaluating."""
     from dlbasics.plotting import markdown_table
@@ -1594,6 +1599,7 @@ def table_covariate_shift(rows: dict[str, dict[str, float]]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_training_path(result: dict[str, Any]) -> str:
     """Four measurements along the training path, with and without BN (log scale)."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1622,6 +1628,7 @@ def plot_training_path(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def summary_training_path(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Median of each measurement over the path: (without BN, with BN)."""
     keys = ("dist_shift", "grad_shift", "loss_range", "grad_change", "beta")
@@ -1631,6 +1638,7 @@ def summary_training_path(result: dict[str, Any]) -> dict[str, tuple[float, floa
     }
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def table_scale_invariance(result: dict[str, Any]) -> str:
     """Relative change of layer 3's input and test accuracy after scaling the first layer."""
     from dlbasics.plotting import markdown_table
@@ -1654,6 +1662,7 @@ def _mean_sd(values: Any) -> str:
     return f"{v.mean():.3f} ± {v.std(ddof=1) if v.size > 1 else 0.0:.3f}"
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def table_gamma_beta(result: dict[str, Any]) -> str:
     """Accuracy, training loss and share of near-linear sigmoid inputs, learned vs frozen."""
     from dlbasics.plotting import markdown_table
@@ -1681,6 +1690,7 @@ def table_gamma_beta(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_learned_gamma_beta(result: dict[str, Any]) -> str:
     """Histograms of the learned γ and β of each BN layer (first seed)."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1702,6 +1712,7 @@ def plot_learned_gamma_beta(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def table_placement(result: dict[str, Any]) -> str:
     """Final test accuracy and training loss for BN before / after the activation / none."""
     from dlbasics.plotting import markdown_table
@@ -1729,6 +1740,7 @@ def table_placement(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_placement(result: dict[str, Any]) -> str:
     """Mean test accuracy over seeds against steps, for the three placements."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1748,6 +1760,7 @@ def plot_placement(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_conv(result: dict[str, Any]) -> str:
     """Test accuracy of the small convolutional network, with and without BatchNorm2d."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1771,6 +1784,7 @@ def plot_conv(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_batch_noise(result: dict[str, Any]) -> str:
     """Standard deviation of the batch mean and variance against the batch size (log-log)."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1799,6 +1813,7 @@ def plot_batch_noise(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def table_ghost_batch(result: dict[str, Any]) -> str:
     """Train/test loss and accuracy for each BN batch ("ghost") size, and without BN."""
     from dlbasics.plotting import markdown_table
@@ -1828,6 +1843,7 @@ def table_ghost_batch(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_test_time(result: dict[str, Any]) -> str:
     """Spread of one example's predicted probability with batch statistics, per batch size."""
     from dlbasics.plotting import COLORS, new_figure, to_svg

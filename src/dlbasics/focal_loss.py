@@ -519,6 +519,7 @@ def loss_curves(
     return {"p_t": p_t, "loss": losses}
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_loss_curves(data: dict[str, Any] | None = None) -> str:
     """The paper's Figure 1 as inline SVG, from [`loss_curves`][dlbasics.focal_loss.loss_curves]."""
     from dlbasics.plotting import new_figure, to_svg
@@ -621,6 +622,7 @@ def gradient_curves(
     return {"x": x.numpy(), "grad": grads}
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_gradient_curves(data: dict[str, Any] | None = None) -> str:
     """|dFL/dx| against the logit, and its ratio to |dCE/dx|, as inline SVG."""
     from dlbasics.plotting import new_figure, to_svg
@@ -766,6 +768,7 @@ def cumulative_loss(
     return {"fraction": fraction, "curves": curves}
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_cumulative_loss(data: dict[str, Any] | None = None) -> str:
     """Cumulative normalised loss of positives and negatives (Figure 4 of the paper) as SVG."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1094,6 +1097,7 @@ def tuning_sweep(
     }
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_pr_curves(data: dict[int, dict[str, Any]] | None = None, seed_index: int = 0) -> str:
     """Precision–recall curves of the training experiment (one seed), one panel per ratio."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1174,6 +1178,7 @@ def prior_bias_experiment(
     return {(run[0], run[3]): history[:, r] for r, run in enumerate(runs)}
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_prior_bias(data: dict[tuple[str, str], np.ndarray] | None = None) -> str:
     """Training loss of the first iterations, bias 0 vs prior bias, as inline SVG."""
     from dlbasics.plotting import COLORS, new_figure, to_svg

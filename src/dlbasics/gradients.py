@@ -776,6 +776,7 @@ def evolution_vs_gradient_descent(
 # --- Plots and tables for the page ----------------------------------------------------------
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_init_sweep(sweep: dict[str, dict[str, list[float]]], quantity: str = "grad") -> str:
     """Small multiples (one panel per activation, one line per init) of an
     [`init_sweep`][dlbasics.gradients.init_sweep] result on a log scale; inline SVG.
@@ -830,6 +831,7 @@ def fix_rows(results: dict[str, dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_training(results: dict[str, dict[str, Any]], kind: str = "loss") -> str:
     """Figures of [`train_digits`][dlbasics.gradients.train_digits] results; inline SVG.
 
@@ -891,6 +893,7 @@ def plot_training(results: dict[str, dict[str, Any]], kind: str = "loss") -> str
     return to_svg(fig, alt=f"{alt}, log scale, for " + ", ".join(names))
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_recurrence(result: dict[str, Any]) -> str:
     """The gradient norms of [`recurrence_gradients`][dlbasics.gradients.recurrence_gradients]
     against the number of unrolled steps, with \\(\\rho^T\\) for reference; inline SVG."""
@@ -910,6 +913,7 @@ def plot_recurrence(result: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_clipping(result: dict[str, dict[str, Any]]) -> str:
     """Loss and gradient norm per step of a
     [`clipping_experiment`][dlbasics.gradients.clipping_experiment] result (non-finite values
@@ -932,6 +936,7 @@ def plot_clipping(result: dict[str, dict[str, Any]]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_evolution(result: dict[str, Any]) -> str:
     """Training loss against cost (forward-pass equivalents) for an
     [`evolution_vs_gradient_descent`][dlbasics.gradients.evolution_vs_gradient_descent]

@@ -1613,6 +1613,7 @@ def plot_paths(
         ax.plot(path[0, 0], path[0, 1], "o", color=color, ms=4)
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_surface_paths(results: dict[str, dict[str, Any]]) -> str:
     """2×2 contour plots with the best path of each optimizer (PNG)."""
     from dlbasics.plotting import fig_to_png, new_figure
@@ -1632,6 +1633,7 @@ def plot_surface_paths(results: dict[str, dict[str, Any]]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_gd_variants(res: dict[str, dict[str, np.ndarray]]) -> str:
     """Training loss of batch / mini-batch / stochastic GD against epochs and against updates."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1652,6 +1654,7 @@ def plot_gd_variants(res: dict[str, dict[str, np.ndarray]]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_gradient_noise(res: dict[str, Any]) -> str:
     """Measured vs predicted relative gradient noise against the batch size (log-log)."""
     from dlbasics.plotting import COLORS, new_figure, to_svg
@@ -1684,6 +1687,7 @@ def plot_gradient_noise(res: dict[str, Any]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_ema(betas: Sequence[float] = (0.5, 0.9, 0.98), n: int = 200, seed: int = 0) -> str:
     """A noisy series and its exponentially weighted averages for several β."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1702,6 +1706,7 @@ def plot_ema(betas: Sequence[float] = (0.5, 0.9, 0.98), n: int = 200, seed: int 
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_bias_correction(beta: float = 0.98, n: int = 100, seed: int = 0) -> str:
     """The first values of an EMA with and without bias correction."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1720,6 +1725,7 @@ def plot_bias_correction(beta: float = 0.98, n: int = 100, seed: int = 0) -> str
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_momentum_paths(paths: dict[str, np.ndarray], condition: float = 25.0) -> str:
     """Paths on the quadratic (left) and f along them (right)."""
     from dlbasics.plotting import fig_to_png, new_figure
@@ -1737,6 +1743,7 @@ def plot_momentum_paths(paths: dict[str, np.ndarray], condition: float = 25.0) -
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_series(
     series: dict[str, np.ndarray],
     *,
@@ -1757,6 +1764,7 @@ def plot_series(
     return to_svg(fig, alt=alt, caption=caption)
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_rmsprop_eps(res: dict[str, np.ndarray]) -> str:
     """Steady-state step / lr against |g| with ε outside (torch) and inside the root."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1773,6 +1781,7 @@ def plot_rmsprop_eps(res: dict[str, np.ndarray]) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_lr_schedules(epochs: int = 50) -> str:
     """Both decay formulas of the note for a few rates."""
     from dlbasics.plotting import new_figure, to_svg
@@ -1801,6 +1810,7 @@ def plot_lr_schedules(epochs: int = 50) -> str:
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_runs(
     res: dict[str, Any], key: str = "train_loss", ylabel: str = "training loss", logy: bool = True
 ) -> str:
@@ -1823,6 +1833,7 @@ def plot_runs(
     )
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_lr_sweep(res: dict[str, Any]) -> str:
     """Final training loss against lr, one line per optimizer (log-log)."""
     from dlbasics.plotting import new_figure, to_svg

@@ -1326,6 +1326,7 @@ def page_plan() -> list[tuple[str, int, int, int]]:
 # Plots ----------------------------------------------------------------------------------
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_images(
     images: Sequence[np.ndarray],
     titles: Sequence[str],
@@ -1354,6 +1355,7 @@ def plot_images(
     return fig_to_webp(fig, alt=alt, caption=caption)
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_histories(
     curves: dict[str, Sequence[float]],
     *,
@@ -1376,6 +1378,7 @@ def plot_histories(
     return to_svg(fig, alt=alt, caption=caption)
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
 def plot_probe(results: dict[str, dict[int, tuple[float, float]]], *, alt: str) -> str:
     """Test accuracy against the number of labels, with ±1 std bands."""
     from dlbasics.plotting import new_figure, to_svg
