@@ -180,9 +180,8 @@ def _png_html(png: bytes, alt: str, caption: str | None) -> str:
     return _wrap(img, caption)
 
 
-def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 100) -> str:
-    """Render `fig` as an inline PNG inside a `<figure>`, and close it (deterministic bytes)."""
-    alt = _require_alt(alt)
+def _png_bytes(fig: Figure, dpi: int) -> bytes:
+    """The figure as PNG bytes without a software tag (reproducible); closes the figure."""
     buffer = io.BytesIO()
     _finish(fig)
     try:
@@ -190,7 +189,13 @@ def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 
             fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     finally:
         plt.close(fig)
-    return _png_html(buffer.getvalue(), alt, caption)
+    return buffer.getvalue()
+
+
+def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 100) -> str:
+    """Render `fig` as an inline PNG inside a `<figure>`, and close it (deterministic bytes)."""
+    alt = _require_alt(alt)
+    return _png_html(_png_bytes(fig, dpi), alt, caption)
 
 
 def _webp_html(rgba: Any, alt: str, caption: str | None, quality: int) -> str:
@@ -217,15 +222,7 @@ def fig_to_webp(
     from PIL import Image
 
     alt = _require_alt(alt)
-    buffer = io.BytesIO()
-    _finish(fig)
-    try:
-        with figure_style():
-            fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    buffer.seek(0)
-    rgba = np.asarray(Image.open(buffer).convert("RGBA"))
+    rgba = np.asarray(Image.open(io.BytesIO(_png_bytes(fig, dpi))).convert("RGBA"))
     return _webp_html(rgba, alt, caption, quality)
 
 
