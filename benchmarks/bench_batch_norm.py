@@ -134,20 +134,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     ]
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    lines = [
-        "| benchmark | ours (ms) | torch (ms) | ratio | target | ratio of minimums |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['benchmark']} | {float(r['ours_s']) * 1e3:.1f} "
-            f"| {float(r['reference_s']) * 1e3:.1f} | {float(r['ratio']):.2f} "
-            f"| {'–' if r['target'] is None else '≤ ' + str(r['target'])} "
-            f"| {r['ours_min_s'] / r['reference_min_s']:.2f} |"
-        )
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
-    print(_table(run()))
+    from run_all import table  # the one table of `make bench`
+
+    print(table(run()))

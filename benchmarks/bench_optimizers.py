@@ -106,17 +106,8 @@ def run(quick: bool = False, threads: int = 2) -> list[dict[str, Any]]:
     return rows
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| benchmark | ours (ms) | torch (ms) | ratio | target |", "|---|---|---|---|---|"]
-    for r in rows:
-        target = "" if r["target"] is None else f"≤ {r['target']}"
-        lines.append(
-            f"| {r['benchmark']} | {1e3 * r['ours_s']:.2f} | {1e3 * r['reference_s']:.2f} "
-            f"| {r['ratio']:.2f} | {target} |"
-        )
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
+    from run_all import table  # the one table of `make bench`
+
     n_threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
-    print(_table(run(quick="--quick" in sys.argv, threads=n_threads)))
+    print(table(run(quick="--quick" in sys.argv, threads=n_threads)))

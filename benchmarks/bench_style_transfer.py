@@ -205,16 +205,7 @@ def run(quick: bool = False) -> list[dict[str, object]]:
     ]
 
 
-def _table(rows: list[dict[str, object]]) -> str:
-    lines = ["| benchmark | ours (s) | reference (s) | ratio | target |", "|---|---|---|---|---|"]
-    for r in rows:
-        target = "—" if r["target"] is None else f"≤ {r['target']}"
-        lines.append(
-            f"| {r['benchmark']} | {r['ours_s']:.4f} | {r['reference_s']:.4f} "
-            f"| {r['ratio']:.3f} | {target} |"
-        )
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
-    print(_table(run(quick="--quick" in sys.argv[1:])))
+    from run_all import table  # the one table of `make bench`
+
+    print(table(run(quick="--quick" in sys.argv[1:])))

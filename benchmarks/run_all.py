@@ -41,22 +41,31 @@ def fmt_seconds(value: float | None) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = [
-        "| benchmark | ours | reference | ratio | target | |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
+    """Rows as a Markdown table; a "ratio of minimums" column when any row measured one."""
+    with_min = any("ours_min_s" in row for row in rows)
+    head = "| benchmark | ours | reference | ratio | target | |"
+    rule = "|---|---:|---:|---:|---:|---|"
+    if with_min:
+        head, rule = head + " ratio of minimums |", rule + "---:|"
+    lines = [head, rule]
     for row in rows:
         target = row.get("target")
         ratio = row.get("ratio")
         verdict = ""
         if target is not None and ratio is not None:
             verdict = "✓" if ratio <= target else "✗ over target"
-        lines.append(
+        line = (
             f"| {row['benchmark']} | {fmt_seconds(row.get('ours_s'))} | "
             f"{fmt_seconds(row.get('reference_s'))} | "
             f"{'–' if ratio is None else f'{ratio:.2f}'} | "
             f"{'–' if target is None else f'≤ {target:g}'} | {verdict} |"
         )
+        if with_min:
+            if "ours_min_s" in row and row.get("reference_min_s"):
+                line += f" {row['ours_min_s'] / row['reference_min_s']:.2f} |"
+            else:
+                line += " – |"
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
