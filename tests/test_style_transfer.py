@@ -385,6 +385,22 @@ def test_bfloat16_transfer_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]
     assert result.history["total"][-1] < 0.3 * result.history["total"][0]
 
 
+def test_precision_comparison_and_its_summary() -> None:
+    before = torch.get_num_threads()
+    comparison = nst.precision_comparison(size=24, steps=3)
+    assert torch.get_num_threads() == before  # restored after the one-thread run
+    runs = comparison["runs"]
+    assert list(runs)[:2] == ["float32", "bfloat16"] and len(runs) == 3
+    for run in runs.values():
+        assert run["image"].dtype == np.uint8 and run["image"].shape[2] == 3
+        assert len(run["history"]["total"]) == 3 and run["seconds_per_eval"] > 0
+    summary = nst.precision_summary(comparison)
+    assert summary.count("\n|") == 4  # header rule and three rows below the header
+    assert "| float32 |" in summary and "0.0 |" in summary  # float32's distance to itself
+    speed = runs["float32"]["seconds_per_eval"] / runs["bfloat16"]["seconds_per_eval"]
+    assert f"{speed:.2f}× as fast" in summary
+
+
 def test_bfloat16_warns_where_it_is_emulated(
     images: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
