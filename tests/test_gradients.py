@@ -227,7 +227,9 @@ def test_sigmoid_first_layer_gradient_obeys_the_chain_rule_bound() -> None:
     model = deep_mlp(16, 10, depth, width, "sigmoid", "default").double()
     x, y = _batch(1, 16, 10)
     norms = gradient_norms(model, x, y)
-    spectral = [float(torch.linalg.matrix_norm(lin.weight.detach(), 2)) for lin in model.linears[1:]]
+    spectral = [
+        float(torch.linalg.matrix_norm(lin.weight.detach(), 2)) for lin in model.linears[1:]
+    ]
     with torch.no_grad():
         h = x
         for block in model.hidden:
