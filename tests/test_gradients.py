@@ -317,7 +317,7 @@ def test_evolve_lowers_the_loss_without_backprop() -> None:
     initial, final = history["loss"][0], history["loss"][-1]
     assert history["evaluations"][-1] == 60 * 20
     # The model now holds the final parameters.
-    assert float(F.cross_entropy(model(x), y)) == pytest.approx(final, rel=1e-6)
+    assert F.cross_entropy(model(x), y).item() == pytest.approx(final, rel=1e-6)
     # ln 2 ≈ 0.69 is chance; the separable blobs allow far less. Half the start is modest.
     assert final < 0.5 * initial and final < 0.2
 
