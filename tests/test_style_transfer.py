@@ -38,6 +38,12 @@ def images() -> tuple[np.ndarray, np.ndarray]:
     return content, style
 
 
+# Tests that run the bfloat16 path need bfloat16 kernels (see `bfloat16_support`).
+needs_bfloat16 = pytest.mark.skipif(
+    nst.bfloat16_support("cpu") == "none", reason="this CPU has no bfloat16 kernels"
+)
+
+
 # --- Losses ---------------------------------------------------------------------------------
 
 
@@ -352,6 +358,7 @@ def test_transfer_style_is_reproducible_and_noise_adam_work(
     assert not np.array_equal(a.image, c.image)
 
 
+@needs_bfloat16
 def test_bfloat16_objective_is_close_to_float32(images: tuple[np.ndarray, np.ndarray]) -> None:
     # bfloat16 keeps 8 significant bits: the loss may move by about 1 %, and the gradient
     # must still point the same way (cosine similarity measured at 0.9986–0.9990).
@@ -374,6 +381,7 @@ def test_bfloat16_objective_is_close_to_float32(images: tuple[np.ndarray, np.nda
     assert F.cosine_similarity(grads[0], grads[1], dim=0) > 0.99
 
 
+@needs_bfloat16
 def test_bfloat16_transfer_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]) -> None:
     content, style = images
     with warnings.catch_warnings():
@@ -385,6 +393,7 @@ def test_bfloat16_transfer_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]
     assert result.history["total"][-1] < 0.3 * result.history["total"][0]
 
 
+@needs_bfloat16
 def test_precision_comparison_and_its_summary() -> None:
     before = torch.get_num_threads()
     comparison = nst.precision_comparison(size=24, steps=3)
@@ -401,18 +410,42 @@ def test_precision_comparison_and_its_summary() -> None:
     assert f"{speed:.2f}× as fast" in summary
 
 
-def test_bfloat16_warns_where_it_is_emulated(
-    images: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+def test_precision_comparison_without_bfloat16_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nst, "bfloat16_support", lambda device="cpu": "none")
+    comparison = nst.precision_comparison(size=24, steps=2)
+    assert comparison["bfloat16_support"] == "none"
+    labels = list(comparison["runs"])
+    assert labels[0] == "float32" and len(labels) == 2
+    summary = nst.precision_summary(comparison)
+    assert "left out" in summary and summary.count("\n|") == 3
+
+
+@pytest.mark.parametrize("support", ["emulated", "none"])
+def test_bfloat16_warns_where_emulated_and_refuses_without_kernels(
+    images: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch, support: str
 ) -> None:
     content, style = images
-    monkeypatch.setattr(nst, "bfloat16_is_fast", lambda device="cpu": False)
-    with pytest.warns(RuntimeWarning, match="bfloat16"):
-        nst.transfer_style(content, style, size=16, steps=1, precision="bfloat16", progress=False)
+    monkeypatch.setattr(nst, "bfloat16_support", lambda device="cpu": support)
+    kwargs: dict[str, object] = {"size": 16, "steps": 1, "precision": "bfloat16"}
+    if support == "emulated":
+        with pytest.warns(RuntimeWarning, match="bfloat16"):
+            nst.transfer_style(content, style, progress=False, **kwargs)  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ValueError, match="precision"):
+            nst.transfer_style(content, style, progress=False, **kwargs)  # type: ignore[arg-type]
 
 
-def test_bfloat16_is_fast_answers_for_the_cpu() -> None:
-    assert isinstance(nst.bfloat16_is_fast("cpu"), bool)
-    assert nst.bfloat16_is_fast("meta") is False
+def test_bfloat16_support_reads_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert nst.bfloat16_support("cpu") in ("native", "emulated", "none")
+    assert nst.bfloat16_support("meta") == "none"
+    probe = torch.ops.mkldnn._is_mkldnn_bf16_supported
+    if not probe():
+        assert nst.bfloat16_support("cpu") == "none"
+        return
+    monkeypatch.setattr(nst, "_cpu_flags", lambda: {"avx512f", "avx512_bf16"})
+    assert nst.bfloat16_support("cpu") == "native"
+    monkeypatch.setattr(nst, "_cpu_flags", lambda: {"avx512f", "avx512bw"})
+    assert nst.bfloat16_support("cpu") == "emulated"
 
 
 def test_transfer_style_with_random_features(images: tuple[np.ndarray, np.ndarray]) -> None:
@@ -537,7 +570,10 @@ def test_cli_writes_an_image(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         status = main([*argv, "--size", "24", "--steps", "2", "--precision", "bfloat16", "--quiet"])
-    assert status == 0 and "wrote" in capsys.readouterr().out
+    if nst.bfloat16_support("cpu") == "none":  # refused, in one line naming the option
+        assert status == 2 and "precision" in capsys.readouterr().err
+    else:
+        assert status == 0 and "wrote" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_info:  # argparse's own exit status for bad choices
         main([*argv, "--precision", "float8", "--quiet"])
     assert exit_info.value.code == 2

@@ -54,7 +54,7 @@ __all__ = [
     "StyleTransferResult",
     "VGG19Features",
     "add_cli_parser",
-    "bfloat16_is_fast",
+    "bfloat16_support",
     "calibrated_weights",
     "content_loss",
     "finetune_accuracy",
@@ -644,22 +644,45 @@ def _resolve_device(device: str | torch.device) -> torch.device:
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda', … got {device!r}") from error
 
 
-def bfloat16_is_fast(device: str | torch.device = "cpu") -> bool:
-    """Whether `device` computes in bfloat16 natively (CPU: AMX or AVX512-BF16; CUDA: Ampere+).
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith(("flags", "Features")):  # x86, Arm
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
 
-    Where it does not, bfloat16 is emulated and `precision="bfloat16"` gains nothing.
+
+def bfloat16_support(device: str | torch.device = "cpu") -> str:
+    """How `device` runs the bfloat16 convolutions of `precision="bfloat16"`.
+
+    Returns:
+        `"native"`: bfloat16 instructions (x86 AVX512-BF16 or AMX, Arm BF16, CUDA with
+        bfloat16) — about twice as fast as float32 here. `"emulated"`: oneDNN has bfloat16
+        kernels for this x86 CPU (AVX-512) but converts to float32 inside them, so expect no
+        gain. `"none"`: only torch's reference kernels, measured at 70× slower than
+        float32, so [`transfer_style`][dlbasics.style_transfer.transfer_style] refuses it.
     """
     dev = torch.device(device)
     if dev.type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    if dev.type == "cpu":
-        # `_is_mkldnn_bf16_supported` asks oneDNN whether the CPU has the instructions.
-        probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
-        try:
-            return bool(probe()) if probe is not None else False
-        except RuntimeError:
-            return False
-    return False
+        ok = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return "native" if ok else "none"
+    if dev.type != "cpu":
+        return "none"
+    # `_is_mkldnn_bf16_supported` asks oneDNN whether it has bfloat16 kernels for this CPU.
+    probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    try:
+        has_kernels = bool(probe()) if probe is not None else False
+    except RuntimeError:
+        has_kernels = False
+    if not has_kernels:
+        return "none"
+    flags = _cpu_flags()
+    if flags & {"avx512_bf16", "amx_bf16"} or "bf16" in flags:  # x86, or Arm's "bf16"
+        return "native"
+    return "emulated"
 
 
 def _check_weight(value: float, argname: str) -> float:
@@ -775,8 +798,10 @@ def transfer_style(
         precision: `"float32"`, or `"bfloat16"` to run the network under
             `torch.autocast` in bfloat16 (pixels, losses and Gram matrices stay float32).
             On CPUs with AMX or AVX512-BF16 one evaluation takes about half the time, for a
-            slightly different image (`make bench` reports both); elsewhere it may be slower,
-            and a `RuntimeWarning` says so.
+            slightly different image (`make bench` reports both). Where
+            [`bfloat16_support`][dlbasics.style_transfer.bfloat16_support] says
+            `"emulated"` a `RuntimeWarning` says to expect no gain; where it says `"none"`,
+            a `ValueError`.
         progress: Show a tqdm bar.
 
     Returns:
@@ -807,13 +832,20 @@ def transfer_style(
     content_layers = tuple(content_layers)
     style_layers = tuple(style_layers)
     dev = _resolve_device(device)
-    if precision == "bfloat16" and not bfloat16_is_fast(dev):
-        warnings.warn(
-            f"precision='bfloat16' on {dev}: this device has no native bfloat16 arithmetic, "
-            "so it will likely be slower than float32",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    if precision == "bfloat16":
+        support = bfloat16_support(dev)
+        if support == "none":
+            raise ValueError(
+                f"precision='bfloat16' needs bfloat16 convolution kernels, which {dev} lacks "
+                "here (they would run tens of times slower than float32); use 'float32'"
+            )
+        if support == "emulated":
+            warnings.warn(
+                f"precision='bfloat16' on {dev}: this CPU emulates bfloat16, so expect no "
+                "speed-up over float32",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     features = features.to(dev)
 
     c = load_rgb(content, size, argname="content").to(dev)
@@ -1409,29 +1441,31 @@ def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[st
 
     The third run changes nothing but the order of the sums inside the convolutions, so
     its distance from the first is the floor: how far rounding alone moves the result of a
-    chaotic optimisation. Times are per evaluation on the machine that ran this.
+    chaotic optimisation. Times are per evaluation on the machine that ran this. Where
+    [`bfloat16_support`][dlbasics.style_transfer.bfloat16_support] is `"none"` the
+    bfloat16 run is left out.
 
     Returns:
-        `{"runs": {label: {"image", "history", "seconds_per_eval"}}, "bfloat16_is_fast": bool}`
-        with labels `float32`, `bfloat16` and `float32, N thread(s)`.
+        `{"runs": {label: {"image", "history", "seconds_per_eval"}}, "bfloat16_support": str}`
+        with labels `float32`, `bfloat16` (if run) and `float32, N thread(s)`.
     """
     import time
 
+    support = bfloat16_support("cpu")
     threads = torch.get_num_threads()
     other = 1 if threads > 1 else 2
-    runs = (
-        ("float32", "float32", threads),
-        ("bfloat16", "bfloat16", threads),
-        (f"float32, {other} thread{'s' if other > 1 else ''}", "float32", other),
-    )
-    out: dict[str, Any] = {"runs": {}, "bfloat16_is_fast": bfloat16_is_fast("cpu")}
+    runs = [("float32", "float32", threads)]
+    if support != "none":
+        runs.append(("bfloat16", "bfloat16", threads))
+    runs.append((f"float32, {other} thread{'s' if other > 1 else ''}", "float32", other))
+    out: dict[str, Any] = {"runs": {}, "bfloat16_support": support}
     content, style = load_image(PAGE_CONTENT), load_image(PAGE_STYLE)
     for label, precision, n_threads in runs:
         torch.set_num_threads(n_threads)
         start = time.perf_counter()
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # reported by the page
+                warnings.simplefilter("ignore", RuntimeWarning)  # "emulated": the page says so
                 result = transfer_style(
                     content,
                     style,
@@ -1458,12 +1492,10 @@ def precision_summary(comparison: dict[str, Any]) -> str:
     from dlbasics.plotting import markdown_table
 
     runs = comparison["runs"]
-    labels = list(runs)
     base = runs["float32"]
     reference = base["image"].astype(np.float64)
     rows, distance = [], {}
-    for label in labels:
-        run = runs[label]
+    for label, run in runs.items():
         distance[label] = float(np.abs(run["image"].astype(np.float64) - reference).mean())
         rows.append(
             (
@@ -1474,18 +1506,28 @@ def precision_summary(comparison: dict[str, Any]) -> str:
             )
         )
     headers = ["run", "time per evaluation", "final loss", "mean difference from float32 (of 255)"]
-    half, floor = runs["bfloat16"], labels[2]
+    table = markdown_table(headers, rows)
+    floor = list(runs)[-1]
+    support = comparison["bfloat16_support"]
+    if "bfloat16" not in runs:
+        return table + (
+            "\n\nThe CPU that built this page has no bfloat16 convolution kernels, so the "
+            "bfloat16 run was left out (`transfer_style` refuses it there). Rounding alone "
+            f"moves float32's image by {distance[floor]:.1f} grey levels on average.\n"
+        )
+    half = runs["bfloat16"]
     speed = base["seconds_per_eval"] / half["seconds_per_eval"]
     loss_change = half["history"]["total"][-1] / base["history"]["total"][-1] - 1
-    cpu = "has" if comparison["bfloat16_is_fast"] else "does not have"
-    return (
-        markdown_table(headers, rows)
-        + f"\n\nThe CPU that built this page {cpu} native bfloat16 arithmetic; there bfloat16 "
-        f"ran {speed:.2f}× as fast as float32 and ended at a loss {loss_change:+.1%} from "
-        f"float32's. Its image lies {distance['bfloat16']:.1f} grey levels from float32's on "
-        f"average, {distance['bfloat16'] / max(distance[floor], 1e-9):.1f}× the "
-        f"{distance[floor]:.1f} that float32 itself moves when only the thread count "
-        "changes.\n"
+    cpu = {
+        "native": "computes in bfloat16 natively",
+        "emulated": "emulates bfloat16 (its oneDNN kernels convert to float32 inside)",
+    }[support]
+    return table + (
+        f"\n\nThe CPU that built this page {cpu}; bfloat16 ran {speed:.2f}× as fast as "
+        f"float32 and ended at a loss {loss_change:+.1%} from float32's. Its image lies "
+        f"{distance['bfloat16']:.1f} grey levels from float32's on average, "
+        f"{distance['bfloat16'] / max(distance[floor], 1e-9):.1f}× the {distance[floor]:.1f} "
+        "that float32 itself moves when only the thread count changes.\n"
     )
 
 
