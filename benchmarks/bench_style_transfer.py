@@ -213,30 +213,13 @@ def _medians_interleaved(
 
 
 def image_difference(size: int, steps: int) -> dict[str, float]:
-    """What bfloat16 does to the result: whole transfers in both precisions.
-
-    The optimisation is chaotic: float32 with one thread instead of two (only the order of
-    the sums in the convolutions changes) already ends `steps` evaluations later on a
-    visibly different image, so that difference is reported as the floor.
-    """
-    content, style = load_image("grace_hopper"), load_image("stained_glass")
-    threads = torch.get_num_threads()
-
-    def run(precision: str, n_threads: int) -> nst.StyleTransferResult:
-        torch.set_num_threads(n_threads)
-        try:
-            return nst.transfer_style(
-                content, style, size=size, steps=steps, precision=precision, progress=False
-            )
-        finally:
-            torch.set_num_threads(threads)
-
-    full, half = run("float32", threads), run("bfloat16", threads)
-    other_threads = run("float32", 1 if threads > 1 else 2)
+    """What bfloat16 does to the result: the library's whole-transfer comparison (float32,
+    bfloat16, and float32 on another thread count as the floor of a chaotic optimisation)."""
+    diff = nst.precision_differences(nst.precision_comparison(size=size, steps=steps))
     return {
-        "bfloat16_mean_abs": float(abs(half.image - full.image).mean() * 255),
-        "threads_mean_abs": float(abs(other_threads.image - full.image).mean() * 255),
-        "loss_change": half.history["total"][-1] / full.history["total"][-1] - 1,
+        "bfloat16_mean_abs": diff["distance"]["bfloat16"],
+        "threads_mean_abs": diff["distance"][diff["floor"]],
+        "loss_change": diff["loss_change"],
     }
 
 

@@ -402,6 +402,17 @@ def test_bad_module_input(module: torch.nn.Module, x: torch.Tensor) -> None:
         module(x)
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_integer_input_is_a_type_error_in_the_modules_and_the_function(training: bool) -> None:
+    x = torch.ones(4, 3, dtype=torch.int64)
+    with pytest.raises(TypeError, match="floating-point"):
+        BatchNorm1d(3).train(training)(x)
+    with pytest.raises(TypeError, match="floating-point"):
+        BatchNorm2d(3).train(training)(x[:, :, None, None])
+    with pytest.raises(TypeError, match="floating-point"):
+        batch_norm(x, torch.zeros(3), torch.ones(3), training=training)
+
+
 def test_single_value_per_channel_is_fine_in_eval() -> None:
     bn = BatchNorm1d(3).eval()
     torch.testing.assert_close(

@@ -170,6 +170,9 @@ def test_page_in_browser(browser: Any, server: str, name: str) -> None:
         assert unrendered == 0, f"{unrendered} formulas not rendered by KaTeX"
         prose = page.evaluate(PROSE_TEXT)
         assert "\\(" not in prose and "\\[" not in prose, "raw LaTeX left in the text"
+        # The table of contents shows headings as plain text, so math there stays raw.
+        toc = page.evaluate("document.querySelector('.md-sidebar--secondary')?.textContent ?? ''")
+        assert "\\(" not in toc and "\\[" not in toc, "raw LaTeX in the table of contents"
         text = page.inner_text("article")
         assert "Traceback" not in text
         assert figures_visible(page) == []

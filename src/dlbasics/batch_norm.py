@@ -29,15 +29,14 @@ The module reads top to bottom:
 from __future__ import annotations
 
 import copy
-import functools
 import itertools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from dlbasics._threads import torch_threads
 from dlbasics.cache import cached
 
 __all__ = [
@@ -388,8 +387,7 @@ def batch_norm(
         raise ValueError(
             f"input must have at least 2 dimensions (N, C, *), got shape {tuple(input.shape)}"
         )
-    if not input.is_floating_point():
-        raise TypeError(f"input must be a floating-point tensor, got dtype {input.dtype}")
+    _check_floating(input)
     channels = input.shape[1]
     for name, value in (
         ("running_mean", running_mean),
@@ -405,13 +403,23 @@ def batch_norm(
         raise ValueError(
             f"{missing} must be a tensor in evaluation mode (training=False), got None"
         )
-    m = input.numel() // channels if channels else 0
+    _check_values_per_channel(input, training)
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def _check_floating(input: Tensor) -> None:
+    if not input.is_floating_point():
+        raise TypeError(f"input must be a floating-point tensor, got dtype {input.dtype}")
+
+
+def _check_values_per_channel(input: Tensor, training: bool) -> None:
+    # One value per channel has no variance: the unbiased running variance would divide by 0.
+    m = input.numel() // input.shape[1] if input.shape[1] else 0
     if training and m <= 1:
         raise ValueError(
             "input must have more than 1 value per channel when training, "
             f"got shape {tuple(input.shape)}"
         )
-    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def _batch_norm(
@@ -531,6 +539,7 @@ class _BatchNorm(nn.Module):
                 f"input must have num_features={self.num_features} channels in dimension 1, "
                 f"got shape {tuple(input.shape)}"
             )
+        _check_floating(input)
         # momentum=None: a cumulative moving average, the k-th batch weighted 1/k.
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
@@ -540,11 +549,7 @@ class _BatchNorm(nn.Module):
         # Batch statistics in training, and in evaluation when none are tracked.
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        if use_batch and input.numel() <= input.shape[1]:
-            raise ValueError(
-                "input must have more than 1 value per channel when training, "
-                f"got shape {tuple(input.shape)}"
-            )
+        _check_values_per_channel(input, use_batch)
         return _batch_norm(
             input,
             self.running_mean if track else None,
@@ -631,25 +636,6 @@ class BatchNorm2d(_BatchNorm):
 # digits, trained with plain SGD, with and without our BatchNorm1d/2d. The `@cached`
 # functions return plain data (numbers, arrays, dicts); the `plot_*` functions turn that
 # data into inline figures. Seeds fix the initialisation and the order of the batches.
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _one_thread(func: Callable[P, R]) -> Callable[P, R]:
-    """Run `func` on one torch thread: these networks are too small to gain from two, and
-    on a shared machine an oversubscribed thread pool is several times slower."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return func(*args, **kwargs)
-        finally:
-            torch.set_num_threads(threads)
-
-    return wrapper
 
 
 _HIDDEN = (100, 100, 100)  # the paper's MNIST network: 3 hidden layers of 100 sigmoid units
@@ -854,7 +840,7 @@ def steps_to_accuracy(curve: dict[str, Any], level: float) -> int | None:
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def input_scaling_experiment(
     lrs: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
     steps: int = 200,
@@ -897,7 +883,7 @@ def input_scaling_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def learning_rate_experiment(
     lrs: tuple[float, ...] = (0.05, 0.5, 3.0, 15.0),
     steps: int = 1500,
@@ -943,7 +929,7 @@ SHIFTS: dict[str, tuple[float, float]] = {
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def covariate_shift_experiment(lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
     """Test accuracy of the trained MLPs when the test pixels are transformed by `SHIFTS`.
 
@@ -981,7 +967,7 @@ def _flat_grad(params: list[nn.Parameter]) -> Tensor:
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def training_path_experiment(
     lr: float = 0.5,
     steps: int = 1000,
@@ -1101,7 +1087,7 @@ def _split(flat: Tensor, params: list[nn.Parameter]) -> list[Tensor]:
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def scale_invariance_experiment(
     factors: tuple[float, ...] = (0.1, 0.5, 2.0, 10.0), lr: float = 0.5, seed: int = 0
 ) -> dict[str, Any]:
@@ -1145,7 +1131,7 @@ def scale_invariance_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def gamma_beta_experiment(
     lr: float = 0.5, steps: int = 1000, seeds: tuple[int, ...] = (0, 1, 2)
 ) -> dict[str, Any]:
@@ -1209,7 +1195,7 @@ def identity_check(seed: int = 0) -> dict[str, float]:
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def placement_experiment(
     lr: float = 0.1,
     steps: int = 1000,
@@ -1235,7 +1221,7 @@ def placement_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def conv_experiment(
     lrs: tuple[float, ...] = (0.02, 0.2), steps: int = 600, seed: int = 0
 ) -> dict[str, Any]:
@@ -1276,7 +1262,7 @@ def feature_map_statistics(seed: int = 0) -> dict[str, Any]:
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def batch_noise_experiment(
     batch_sizes: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256),
     draws: int = 2000,
@@ -1314,7 +1300,7 @@ def batch_noise_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def ghost_batch_experiment(
     ghost_sizes: tuple[int, ...] = (4, 10, 30, 120),
     batch_size: int = 120,
@@ -1348,7 +1334,7 @@ def ghost_batch_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def test_time_experiment(
     batch_sizes: tuple[int, ...] = (2, 4, 8, 16, 64, 256),
     draws: int = 200,
@@ -1413,7 +1399,7 @@ def momentum_weights(momentum: float | None = 0.1, batches: int = 8) -> list[flo
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def running_statistics_experiment(
     batch_sizes: tuple[int, ...] = (2, 4, 16, 60),
     batches: int = 400,
@@ -1452,7 +1438,7 @@ def running_statistics_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def ours_vs_torch_experiment(steps: int = 300, lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
     """Train the sigmoid MLP twice from the same weights on the same batches: with our
     BatchNorm1d and with torch's. Largest output difference on the test set (train and eval
@@ -1520,25 +1506,38 @@ def _mean_acc(run: dict[str, Any], last: int = 5) -> float:
 @cached  # the figure's HTML too: a warm build then draws nothing
 def plot_learning_rates(result: dict[str, Any]) -> str:
     """Test accuracy against steps, one panel per learning rate, with and without BN."""
-    from dlbasics.plotting import COLORS, new_figure, to_svg
-
-    lrs = result["lrs"]
-    fig, axes = new_figure(1, len(lrs), width=9.6, height=3.0, sharey=True)
-    for ax, lr in zip(np.atleast_1d(axes), lrs, strict=True):
-        for bn, label, color in (
-            ("none", "without BN", COLORS[1]),
-            ("before", "with BN", COLORS[0]),
-        ):
-            run = result["runs"][(lr, bn)]
-            ax.plot(run["step"], run["test_acc"], label=label, color=color)
-        ax.set(title=f"learning rate {lr:g}", xlabel="training step", ylim=(0, 1))
-    np.atleast_1d(axes)[0].set_ylabel("test accuracy")
-    np.atleast_1d(axes)[0].legend(loc="center right")
-    return to_svg(
-        fig,
+    return _plot_accuracy_per_lr(
+        result,
+        (("none", "without BN"), ("before", "with BN")),
+        width=9.6,
+        legend_loc="center right",
         alt="Test accuracy against training steps of the sigmoid MLP with and without batch "
         "normalization, one panel per learning rate.",
     )
+
+
+def _plot_accuracy_per_lr(
+    result: dict[str, Any],
+    variants: tuple[tuple[Any, str], tuple[Any, str]],
+    *,
+    width: float,
+    legend_loc: str,
+    alt: str,
+) -> str:
+    """Test accuracy against steps, one panel per learning rate: `result["runs"][(lr, key)]`
+    for the (key, label) `variants`, without BN first (drawn in the second colour)."""
+    from dlbasics.plotting import COLORS, new_figure, to_svg
+
+    lrs = result["lrs"]
+    fig, axes = new_figure(1, len(lrs), width=width, height=3.0, sharey=True)
+    for ax, lr in zip(np.atleast_1d(axes), lrs, strict=True):
+        for (key, label), color in zip(variants, (COLORS[1], COLORS[0]), strict=True):
+            run = result["runs"][(lr, key)]
+            ax.plot(run["step"], run["test_acc"], label=label, color=color)
+        ax.set(title=f"learning rate {lr:g}", xlabel="training step", ylim=(0, 1))
+    np.atleast_1d(axes)[0].set_ylabel("test accuracy")
+    np.atleast_1d(axes)[0].legend(loc=legend_loc)
+    return to_svg(fig, alt=alt)
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing
@@ -1763,22 +1762,11 @@ def plot_placement(result: dict[str, Any]) -> str:
 @cached  # the figure's HTML too: a warm build then draws nothing
 def plot_conv(result: dict[str, Any]) -> str:
     """Test accuracy of the small convolutional network, with and without BatchNorm2d."""
-    from dlbasics.plotting import COLORS, new_figure, to_svg
-
-    lrs = result["lrs"]
-    fig, axes = new_figure(1, len(lrs), width=8.0, height=3.0, sharey=True)
-    for ax, lr in zip(np.atleast_1d(axes), lrs, strict=True):
-        for bn, label, color in (
-            (False, "without BN", COLORS[1]),
-            (True, "with BatchNorm2d", COLORS[0]),
-        ):
-            run = result["runs"][(lr, bn)]
-            ax.plot(run["step"], run["test_acc"], label=label, color=color)
-        ax.set(title=f"learning rate {lr:g}", xlabel="training step", ylim=(0, 1))
-    np.atleast_1d(axes)[0].set_ylabel("test accuracy")
-    np.atleast_1d(axes)[0].legend(loc="lower right")
-    return to_svg(
-        fig,
+    return _plot_accuracy_per_lr(
+        result,
+        ((False, "without BN"), (True, "with BatchNorm2d")),
+        width=8.0,
+        legend_loc="lower right",
         alt="Test accuracy against steps of a two-layer convolutional network on the 8 by 8 "
         "digits, with and without BatchNorm2d, for two learning rates.",
     )

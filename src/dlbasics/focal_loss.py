@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
@@ -43,6 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbasics._threads import torch_threads
 from dlbasics.cache import cached
 
 __all__ = [
@@ -465,18 +465,6 @@ def prior_bias(pi: float) -> float:
 # more than a second are @cached; plot_* turn their results into inline HTML.
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    # Small models on a shared 2-core machine: one thread avoids torch's threads spinning
-    # against other processes (measured: 3 ms per step instead of 200 ms under load).
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def anchor_count(
     image_size: tuple[int, int] = (800, 800),
     strides: tuple[int, ...] = (8, 16, 32, 64, 128),
@@ -699,7 +687,7 @@ LOSS_SETTINGS: tuple[tuple[str, float, float], ...] = (
 
 
 @cached
-@_one_thread()
+@torch_threads(1)
 def loss_shares(
     settings: Sequence[tuple[str, float, float]] = LOSS_SETTINGS,
     easy_p_t: float = 0.9,
@@ -740,7 +728,7 @@ def loss_shares(
 
 
 @cached
-@_one_thread()
+@torch_threads(1)
 def cumulative_loss(
     gammas: Sequence[float] = (0.0, 0.5, 1.0, 2.0, 5.0),
     n_anchors: int = 200_200,
@@ -793,7 +781,7 @@ def plot_cumulative_loss(data: dict[str, Any] | None = None) -> str:
 
 
 @cached
-@_one_thread()
+@torch_threads(1)
 def reduction_conventions(
     n_anchors: int = 200_200, neg_per_pos: int = 1000, seed: int = 0
 ) -> dict[str, float]:
@@ -975,7 +963,7 @@ class _ParallelMLPs(nn.Module):
 
 
 @cached
-@_one_thread()
+@torch_threads(1)
 def train_imbalanced(
     imbalance: int = 100,
     seeds: Sequence[int] = (0, 1, 2),
@@ -1121,7 +1109,7 @@ def plot_pr_curves(data: dict[int, dict[str, Any]] | None = None, seed_index: in
 
 
 @cached
-@_one_thread()
+@torch_threads(1)
 def prior_bias_experiment(
     imbalance: int = 1000,
     steps: int = 60,

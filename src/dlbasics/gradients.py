@@ -24,16 +24,16 @@ The experiments of the page follow in their own section at the end.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlbasics._threads import torch_threads
 from dlbasics.batch_norm import BatchNorm1d
 from dlbasics.cache import cached
 
@@ -59,9 +59,6 @@ __all__ = [
     "recurrence_gradients",
     "train_digits",
 ]
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 #: Names accepted by `activation`, and the modules they build.
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
@@ -492,23 +489,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _one_thread(func: Callable[P, R]) -> Callable[P, R]:
-    """Run `func` with torch on one thread: these 64-unit matrices are too small to gain from
-    more, and on a shared build machine extra threads mostly wait for each other. One thread
-    also fixes the summation order, so results do not depend on the machine's core count."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return func(*args, **kwargs)
-        finally:
-            torch.set_num_threads(previous)
-
-    return wrapper
-
-
 def _digits(n_train: int | None = None, dtype: torch.dtype = torch.float32) -> Any:
     from dlbasics.datasets import load_digits_split
 
@@ -519,7 +499,7 @@ def _digits(n_train: int | None = None, dtype: torch.dtype = torch.float32) -> A
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def init_sweep(
     depth: int = 50, width: int = 64, batch_size: int = 256, seed: int = 0
 ) -> dict[str, dict[str, list[float]]]:
@@ -543,7 +523,7 @@ def init_sweep(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def train_digits(
     activation: str = "sigmoid",
     init: str = "default",
@@ -611,7 +591,7 @@ def train_digits(
     }
 
 
-@_one_thread
+@torch_threads(1)
 def recurrence_gradients(
     radii: Sequence[float] = (0.9, 1.0, 1.1), steps: int = 60, size: int = 32, seed: int = 0
 ) -> dict[str, Any]:
@@ -645,7 +625,7 @@ def recurrence_gradients(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def clipping_experiment(
     runs: Sequence[tuple[float | None, float | None]] = ((0.3, None), (0.3, 1.0), (None, None)),
     *,
@@ -705,7 +685,7 @@ def clipping_experiment(
 
 
 @cached
-@_one_thread
+@torch_threads(1)
 def evolution_vs_gradient_descent(
     *,
     n_train: int = 500,

@@ -36,8 +36,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -46,8 +45,8 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LambdaLR
 
+from dlbasics._threads import torch_threads
 from dlbasics.cache import cached
-from dlbasics.datasets import load_digits_split
 
 __all__ = [
     "LR_GRID",
@@ -878,6 +877,10 @@ def digits_mlp(seed: int = 0, hidden: int = 32, dtype: torch.dtype = torch.float
 
 
 def _digits(dtype: torch.dtype = torch.float32) -> Any:
+    # Imported here, so that only the experiments that train on digits have
+    # dlbasics.datasets in their cache keys (see dlbasics.cache).
+    from dlbasics.datasets import load_digits_split
+
     return load_digits_split(seed=0, dtype=dtype)
 
 
@@ -913,7 +916,7 @@ def train_digits(
         (the first at step 0), `lr` per epoch, and the final `weight_norm`. A run
         that diverges is cut short with NaN losses.
     """
-    with _one_thread():
+    with torch_threads(1):
         return _train_digits(
             optimizer,
             lr,
@@ -926,17 +929,6 @@ def train_digits(
             hidden,
             progress,
         )
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Tiny matrices: one thread is faster than two, above all on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _train_digits(
@@ -1092,7 +1084,7 @@ def gradient_noise(
     n = len(data.x_train)
     rng = np.random.default_rng(seed)
     out: dict[str, Any] = {"batch_sizes": np.asarray(batch_sizes, dtype=np.float64)}
-    with _one_thread():
+    with torch_threads(1):
         for epochs in trained_epochs:
             model = digits_mlp(seed)
             opt = SGD(model.parameters(), lr=0.1)
@@ -1208,23 +1200,16 @@ def momentum_vs_condition(
     β = 0 is plain gradient descent. Rows: κ, then the best final f for each β.
     """
     rows = []
-    with _one_thread():
+    with torch_threads(1):
         for condition in conditions:
             surface = partial_surface(condition)
             row: list[Any] = [condition]
             for beta in betas:
-                # one param group (one point) per learning rate, as in `_paths_per_lr`
-                start = SURFACES["quadratic"].start
-                points = [torch.tensor(start, dtype=torch.float64, requires_grad=True) for _ in lrs]
-                groups = [{"params": [q], "lr": lr} for q, lr in zip(points, lrs, strict=True)]
-                opt = SGD(groups, lr=lrs[0], momentum=beta)
-                for _ in range(steps):
-                    opt.zero_grad()
-                    xy = torch.stack(points)
-                    surface(xy[:, 0], xy[:, 1]).sum().backward()
-                    opt.step()
-                with torch.no_grad():
-                    final = np.array([float(surface(q[0], q[1])) for q in points])
+                paths = _paths_per_lr(
+                    "SGD", surface, SURFACES["quadratic"].start, steps, lrs, momentum=beta
+                )
+                # in torch, like the paths: a huge last point overflows to inf without a warning
+                final = np.array([float(surface(*torch.from_numpy(p[-1]))) for p in paths])
                 row.append(float(np.nanmin(np.where(np.isfinite(final), final, np.nan))))
             rows.append(row)
     return rows
@@ -1356,14 +1341,16 @@ def _paths_per_lr(
     start: Sequence[float],
     steps: int,
     lrs: Sequence[float],
+    **options: Any,
 ) -> list[np.ndarray]:
     """Like `trajectory` for every lr at once: one param group (and one point) per lr.
 
     The loss is the sum of f over the points, so each point gets its own gradient.
+    `options` go to the optimizer (e.g. `momentum=0.9`). A diverged path is NaN from there on.
     """
     points = [torch.tensor(start, dtype=torch.float64, requires_grad=True) for _ in lrs]
     groups = [{"params": [p], "lr": lr} for p, lr in zip(points, lrs, strict=True)]
-    opt = make_optimizer(name, groups, lrs[0])
+    opt = make_optimizer(name, groups, lrs[0], **options)
     out = np.full((len(lrs), steps + 1, 2), np.nan)
     out[:, 0] = start
     alive = np.ones(len(lrs), dtype=bool)
@@ -1401,7 +1388,7 @@ def surface_paths(
     chosen: dict[str, float | None] = {}
     box = 3 * max(map(abs, s.xlim)), 3 * max(map(abs, s.ylim))
     grid = SURFACE_LRS if lrs is None else lrs
-    with _one_thread():
+    with torch_threads(1):
         for name in names:
             candidates = _paths_per_lr(name, s.func, s.start, n, grid)
             best: tuple[float, float | None, np.ndarray | None] = (np.inf, None, None)
@@ -1534,7 +1521,7 @@ def torch_agreement(steps: int = 100, seed: int = 0) -> list[list[Any]]:
     ]
     data = _digits(torch.float64)
     rows = []
-    with _one_thread():
+    with torch_threads(1):
         for name, lr, kwargs in configs:
             models = [digits_mlp(seed, dtype=torch.float64) for _ in range(2)]
             opts = [
