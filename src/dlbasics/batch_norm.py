@@ -908,9 +908,10 @@ def learning_rate_experiment(
     return {"runs": runs, "states": states, "lrs": list(lrs), "steps": steps, "unit": unit}
 
 
-def _trained_mlp(lr: float, bn: str, seed: int = 0) -> _MLP:
-    """The network trained by `learning_rate_experiment` at `lr` (eval mode)."""
-    result = learning_rate_experiment(seed=seed)
+def _trained_mlp(result: dict[str, Any], lr: float, bn: str) -> _MLP:
+    """The network that `learning_rate_experiment` returned in `result`, at `lr` (eval mode).
+
+    Callers fetch `result` once: without the disk cache every call would train the sweep."""
     model = _MLP(bn=bn)
     _load(model, result["states"][(lr, bn)])
     return model.eval()
@@ -943,7 +944,8 @@ def covariate_shift_experiment(lr: float = 0.5, seed: int = 0) -> dict[str, Any]
     mean = plain.x_train.mean(0)
     std = plain.x_train.std(0, unbiased=False)
     std[std == 0] = 1.0
-    no_bn, bn = _trained_mlp(lr, "none", seed), _trained_mlp(lr, "before", seed)
+    trained = learning_rate_experiment(seed=seed)
+    no_bn, bn = _trained_mlp(trained, lr, "none"), _trained_mlp(trained, lr, "before")
     rows = {}
     for name, (a, b) in SHIFTS.items():
         x = ((a * plain.x_test + b) - mean) / std  # shifted, then standardised as in training
@@ -1106,8 +1108,9 @@ def scale_invariance_experiment(
         "BN, running statistics": ("before", False),
     }
     out: dict[str, Any] = {"factors": list(factors), "settings": list(settings)}
+    trained = learning_rate_experiment(seed=seed)
     for name, (bn, batch_stats) in settings.items():
-        model = _trained_mlp(lr, bn, seed)
+        model = _trained_mlp(trained, lr, bn)
         if batch_stats:
             model.train()
             for norm in model.norms:
@@ -1277,7 +1280,7 @@ def batch_noise_experiment(
     the predictions σ/√B·√((N−B)/(N−1)) (exact) and √((μ₄ − σ⁴)/B) (to leading order in 1/B).
     """
     data = _digits()
-    model = _trained_mlp(0.5, "before", seed)
+    model = _trained_mlp(learning_rate_experiment(seed=seed), 0.5, "before")
     with torch.no_grad():
         z = model.linears[0](data.x_train)[:, 0].double()
     gen = torch.Generator().manual_seed(seed)
@@ -1352,7 +1355,7 @@ def test_time_experiment(
     reference: one value, whatever the batch.
     """
     data = _digits()
-    model = _trained_mlp(lr, "before", seed)
+    model = _trained_mlp(learning_rate_experiment(seed=seed), lr, "before")
     batch_model = copy.deepcopy(model).train()
     for norm in batch_model.norms:
         cast(BatchNorm1d, norm).momentum = 0.0  # normalise with the batch, leave the averages
@@ -1415,7 +1418,7 @@ def running_statistics_experiment(
     reported relative to σ², averaged over the 100 units.
     """
     data = _digits()
-    model = _trained_mlp(lr, "before", seed)
+    model = _trained_mlp(learning_rate_experiment(seed=seed), lr, "before")
     with torch.no_grad():
         z = model.linears[0](data.x_train).double()
     population = z.var(0, unbiased=False)

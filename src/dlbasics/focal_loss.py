@@ -490,6 +490,17 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
+def _positive_example(x: torch.Tensor, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Loss and ∂loss/∂x of positive examples (t = 1) at logits `x`, by autograd
+    through `sigmoid_focal_loss` with α off: the one computation behind the curves and
+    tables of the page's first sections."""
+    z = x.detach().clone().requires_grad_()
+    loss = sigmoid_focal_loss(z, torch.ones_like(z), alpha=-1, gamma=gamma)
+    loss.sum().backward()
+    assert z.grad is not None
+    return loss.detach().numpy(), z.grad.numpy()
+
+
 def loss_curves(
     gammas: Sequence[float] = (0.0, 0.5, 1.0, 2.0, 5.0), num: int = 400
 ) -> dict[str, Any]:
@@ -502,9 +513,7 @@ def loss_curves(
     """
     p_t = np.linspace(0.005, 0.995, num)
     x = torch.as_tensor(_logit(p_t))
-    t = torch.ones_like(x)
-    losses = {float(g): sigmoid_focal_loss(x, t, alpha=-1, gamma=g).numpy() for g in gammas}
-    return {"p_t": p_t, "loss": losses}
+    return {"p_t": p_t, "loss": {float(g): _positive_example(x, g)[0] for g in gammas}}
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing
@@ -541,9 +550,7 @@ def downweighting_table(
     """
     p = np.asarray(p_ts, dtype=np.float64)
     x = torch.as_tensor(_logit(p))
-    t = torch.ones_like(x)
-    ce = sigmoid_focal_loss(x, t, alpha=-1, gamma=0.0).numpy()
-    fl = sigmoid_focal_loss(x, t, alpha=-1, gamma=gamma).numpy()
+    ce, fl = _positive_example(x, 0.0)[0], _positive_example(x, gamma)[0]
     return [
         {
             "p_t": float(pi),
@@ -565,16 +572,10 @@ def easy_example_table(
     \(\partial \ell / \partial x\) (by autograd through `sigmoid_focal_loss`, α off) of a
     positive with \(p = \sigma(x)\).
     """
-    x = torch.as_tensor(_logit(np.asarray(ps, dtype=np.float64))).requires_grad_()
-    t = torch.ones_like(x)
+    x = torch.as_tensor(_logit(np.asarray(ps, dtype=np.float64)))
     rows: dict[str, np.ndarray] = {}
     for name, g in (("ce", 0.0), ("fl", gamma)):
-        x.grad = None
-        loss = sigmoid_focal_loss(x, t, alpha=-1, gamma=g)
-        loss.sum().backward()
-        assert x.grad is not None
-        rows[name] = loss.detach().numpy()
-        rows[name + "_grad"] = x.grad.numpy().copy()
+        rows[name], rows[name + "_grad"] = _positive_example(x, g)
     return [
         {
             "p": float(p),
@@ -601,13 +602,7 @@ def gradient_curves(
         `{"x": array, "grad": {gamma: array}}`.
     """
     x = torch.linspace(*x_range, num, dtype=torch.float64)
-    grads = {}
-    for g in gammas:
-        z = x.clone().requires_grad_()
-        sigmoid_focal_loss(z, torch.ones_like(z), alpha=-1, gamma=g).sum().backward()
-        assert z.grad is not None
-        grads[float(g)] = z.grad.numpy()
-    return {"x": x.numpy(), "grad": grads}
+    return {"x": x.numpy(), "grad": {float(g): _positive_example(x, g)[1] for g in gammas}}
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing

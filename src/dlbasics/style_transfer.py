@@ -1439,6 +1439,17 @@ def pretraining_run(features: str, *, size: int = 128, steps: int = HERO_STEPS) 
 # Precision: what bfloat16 does to time and image ------------------------------------------
 
 
+def _precision_runs() -> list[tuple[str, str, int]]:
+    """`(label, precision, torch threads)` of each run of `precision_comparison`."""
+    threads = torch.get_num_threads()
+    other = 1 if threads > 1 else 2
+    runs = [("float32", "float32", threads)]
+    if bfloat16_support("cpu") != "none":
+        runs.append(("bfloat16", "bfloat16", threads))
+    runs.append((f"float32, {other} thread{'s' if other > 1 else ''}", "float32", other))
+    return runs
+
+
 @cached
 def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[str, Any]:
     """The default transfer in float32, in bfloat16, and in float32 on another thread count.
@@ -1455,16 +1466,9 @@ def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[st
     """
     import time
 
-    support = bfloat16_support("cpu")
-    threads = torch.get_num_threads()
-    other = 1 if threads > 1 else 2
-    runs = [("float32", "float32", threads)]
-    if support != "none":
-        runs.append(("bfloat16", "bfloat16", threads))
-    runs.append((f"float32, {other} thread{'s' if other > 1 else ''}", "float32", other))
-    out: dict[str, Any] = {"runs": {}, "bfloat16_support": support}
+    out: dict[str, Any] = {"runs": {}, "bfloat16_support": bfloat16_support("cpu")}
     uncached_transfer = run_transfer.__wrapped__  # type: ignore[attr-defined]
-    for label, precision, n_threads in runs:
+    for label, precision, n_threads in _precision_runs():
         with torch_threads(n_threads), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # "emulated": the page says so
             start = time.perf_counter()  # uncached on purpose: the run's time is the point
@@ -1557,6 +1561,7 @@ def page_plan() -> list[tuple[str, int, int, int]]:
     The same constants drive the experiments, so the table cannot drift from what runs.
     Runs shared between sections (the default transfer) are counted once.
     """
+    precision = _precision_runs()
     return [
         ("the default transfer (reused in three sections)", 1, HERO_STEPS, 128),
         ("content reconstructions", len(RECONSTRUCTION_LAYERS), PROBE_STEPS, 128),
@@ -1566,7 +1571,7 @@ def page_plan() -> list[tuple[str, int, int, int]]:
         ("content/style weight grid", len(GRID_WEIGHTS) ** 2, GRID_STEPS, 96),
         ("random VGG19 and the shallow random network", 2, HERO_STEPS, 128),
         ("average pooling", 1, HERO_STEPS, 128),
-        ("float32, bfloat16, float32 on another thread count", 3, HERO_STEPS, 128),
+        (f"precision: {'; '.join(r[0] for r in precision)}", len(precision), HERO_STEPS, 128),
     ]
 
 
