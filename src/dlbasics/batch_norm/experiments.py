@@ -1,0 +1,885 @@
+"""The experiments of the batch-normalization page (docs/batch-normalization.md).
+
+Small networks on scikit-learn's digits, trained with plain SGD, with and without our
+[`BatchNorm1d`][dlbasics.batch_norm.BatchNorm1d] / [`BatchNorm2d`][dlbasics.batch_norm.BatchNorm2d].
+The `@cached` functions return plain data (numbers, arrays, dicts), which
+`dlbasics.batch_norm.figures` turns into figures and tables. Seeds fix the initialisation
+and the order of the batches; each experiment pins its thread count.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any, cast
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from dlbasics._threads import torch_threads
+from dlbasics.batch_norm import BatchNorm1d, BatchNorm2d, batch_norm
+from dlbasics.cache import cached
+from dlbasics.training import (
+    accuracy,
+    classification_loss,
+    digits,
+    fit,
+    full_batches,
+    minibatches,
+    model_accuracy,
+    model_loss,
+)
+
+__all__ = [
+    "SHIFTS",
+    "batch_noise",
+    "conv_training",
+    "covariate_shift",
+    "feature_map_statistics",
+    "gamma_beta",
+    "ghost_batches",
+    "identity_check",
+    "input_scaling",
+    "learning_rate_sweep",
+    "momentum_weights",
+    "ours_vs_torch",
+    "placement",
+    "running_statistics",
+    "scale_invariance",
+    "steps_to_accuracy",
+    "test_time_statistics",
+    "training_path",
+    "training_path_medians",
+]
+
+
+_HIDDEN = (100, 100, 100)  # the paper's MNIST network: 3 hidden layers of 100 sigmoid units
+_BATCH = 60  # ... trained on mini-batches of 60
+
+
+class _GhostBatchNorm1d(BatchNorm1d):
+    """BatchNorm1d whose training statistics come from consecutive chunks of `ghost` examples.
+
+    All chunks are normalised at once: (k·g, C) is rearranged to (g, k·C), so that each
+    (chunk, channel) pair is one channel of a plain batch norm over g values. The running
+    averages are updated once per batch, with the chunk means and unbiased chunk variances
+    averaged over the chunks.
+    """
+
+    def __init__(self, num_features: int, ghost: int) -> None:
+        super().__init__(num_features)
+        self.ghost = ghost
+
+    def forward(self, input: Tensor) -> Tensor:
+        n, c = input.shape
+        g = self.ghost
+        if not self.training or n <= g:
+            return super().forward(input)
+        if n % g:
+            raise ValueError(f"input: batch of {n} is not a multiple of ghost={g}")
+        k = n // g
+        chunks = input.view(k, g, c)
+        x = chunks.transpose(0, 1).reshape(g, k * c)
+        y = batch_norm(x, None, None, training=True, eps=self.eps)
+        y = y.view(g, k, c).transpose(0, 1).reshape(n, c)
+        assert self.running_mean is not None and self.running_var is not None
+        assert self.num_batches_tracked is not None and self.momentum is not None
+        with torch.no_grad():
+            self.num_batches_tracked.add_(1)
+            self.running_mean.lerp_(chunks.mean(1).mean(0), self.momentum)
+            self.running_var.lerp_(chunks.var(1).mean(0), self.momentum)
+        return y * self.weight + self.bias
+
+
+class _MLP(nn.Module):
+    """Linear layers with a sigmoid or ReLU, and batch norm before or after the activation."""
+
+    def __init__(
+        self,
+        bn: str = "before",
+        activation: str = "sigmoid",
+        hidden: tuple[int, ...] = _HIDDEN,
+        affine: bool = True,
+        ghost: int | None = None,
+        norm: type[nn.Module] = BatchNorm1d,
+    ) -> None:
+        super().__init__()
+        if bn not in ("none", "before", "after"):
+            raise ValueError(f"bn must be 'none', 'before' or 'after', got {bn!r}")
+        if activation not in ("sigmoid", "relu"):
+            raise ValueError(f"activation must be 'sigmoid' or 'relu', got {activation!r}")
+        self.bn = bn
+        self.act = torch.sigmoid if activation == "sigmoid" else torch.relu
+        sizes = (64, *hidden)
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        self.out = nn.Linear(sizes[-1], 10)
+        norms: list[nn.Module] = []
+        for width in hidden:
+            if bn == "none":
+                norms.append(nn.Identity())
+            elif ghost is not None:
+                norms.append(_GhostBatchNorm1d(width, ghost))
+            else:
+                norms.append(norm(width, affine=affine))
+        self.norms = nn.ModuleList(norms)
+
+    def layers(self, x: Tensor) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+        """Logits, the inputs of each activation, and the inputs of each linear layer."""
+        act_inputs, layer_inputs = [], []
+        h = x
+        for linear, norm in zip(self.linears, self.norms, strict=True):
+            layer_inputs.append(h)
+            z = linear(h)
+            if self.bn == "before":
+                z = norm(z)
+            act_inputs.append(z)
+            h = self.act(z)
+            if self.bn == "after":
+                h = norm(h)
+        layer_inputs.append(h)
+        return self.out(h), act_inputs, layer_inputs
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.layers(x)[0]
+
+
+class _ConvNet(nn.Module):
+    """Two 3×3 convolutions (16 and 32 channels) on the 8×8 digits, optional BatchNorm2d."""
+
+    def __init__(self, bn: bool) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
+        self.bn1: nn.Module = BatchNorm2d(16) if bn else nn.Identity()
+        self.bn2: nn.Module = BatchNorm2d(32) if bn else nn.Identity()
+        self.out = nn.Linear(32 * 4 * 4, 10)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = torch.relu(self.bn1(self.conv1(x)))
+        h = torch.relu(self.bn2(self.conv2(h)))
+        h = torch.nn.functional.max_pool2d(h, 2)  # 8×8 → 4×4
+        return self.out(h.flatten(1))
+
+
+def _batches(n: int, batch_size: int, steps: int, seed: int) -> list[Tensor]:
+    """Indices of `steps` mini-batches drawn without replacement within each epoch (the
+    ragged end of each epoch skipped): every experiment of the page draws them this way."""
+    return list(minibatches(n, batch_size, generator=seed, steps=steps, drop_last=True))
+
+
+def _state(model: nn.Module) -> dict[str, Any]:
+    return {k: v.detach().clone().numpy() for k, v in model.state_dict().items()}
+
+
+def _load(model: nn.Module, state: dict[str, Any]) -> nn.Module:
+    model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
+    return model
+
+
+def _train(
+    model: nn.Module,
+    data: Any,
+    lr: float,
+    steps: int,
+    seed: int,
+    batch_size: int = _BATCH,
+    eval_every: int = 25,
+    unit: tuple[int, int] | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Plain SGD on cross-entropy; test accuracy (eval mode) every `eval_every` steps.
+
+    `unit = (layer, index)` also records the 15th, 50th and 85th percentiles, over the test
+    set, of the input of that activation (the paper's Figure 1(b, c)).
+    """
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    batches = _batches(len(data.x_train), batch_size, steps, seed + 1)
+    record: dict[str, list[Any]] = {"step": [], "test_acc": [], "train_loss": [], "unit": []}
+    running = 0.0
+
+    def evaluate(step: int) -> None:
+        model.eval()
+        record["step"].append(step)
+        record["test_acc"].append(model_accuracy(model, data.x_test, data.y_test))
+        record["train_loss"].append(running)
+        if unit is not None:
+            with torch.no_grad():
+                z = model.layers(data.x_test)[1][unit[0]][:, unit[1]]  # type: ignore[operator]
+            record["unit"].append(torch.quantile(z, torch.tensor([0.15, 0.5, 0.85])).tolist())
+        model.train()
+
+    def after_step(step: int, loss: Tensor) -> None:
+        nonlocal running
+        running = loss.item() if step == 1 else 0.9 * running + 0.1 * loss.item()
+        if step % eval_every == 0:
+            evaluate(step)
+
+    model.train()
+    evaluate(0)
+    batch_loss = classification_loss(model, data.x_train, data.y_train)
+    fit(opt, batches, batch_loss, after_step=after_step, progress=progress)
+    model.eval()
+    return {key: np.asarray(value) for key, value in record.items()}
+
+
+def steps_to_accuracy(curve: dict[str, Any], level: float) -> int | None:
+    """The first evaluated step at which a training record's test accuracy reaches `level`."""
+    hit = np.nonzero(curve["test_acc"] >= level)[0]
+    return int(curve["step"][hit[0]]) if hit.size else None
+
+
+# --- Experiment: normalising the inputs, and faster training at higher learning rates ---------
+
+
+@cached
+@torch_threads(1)
+def input_scaling(
+    lrs: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
+    steps: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Softmax regression on three versions of the same pixels, over a range of rates.
+
+    The inputs: raw pixels (0–16), the same pixels standardised per pixel, and standardised
+    pixels each multiplied by a fixed random factor between 0.1 and 10 (features on very
+    different scales). Full-batch gradient descent on the training set; returns the final
+    training loss for each (version, rate), NaN where it diverged.
+    """
+    plain = digits(standardize=False)
+    standard = digits()
+    factors = 10 ** (torch.rand(64, generator=torch.Generator().manual_seed(seed)) * 2 - 1)
+    versions = {
+        "raw pixels (0 to 16)": plain.x_train * 16,
+        "standardised pixels": standard.x_train,
+        "standardised × random scale (0.1 to 10)": standard.x_train * factors,
+    }
+    y = standard.y_train
+    out: dict[str, Any] = {"lrs": list(lrs), "loss": {}}
+    for name, x in versions.items():
+        losses = []
+        for lr in lrs:
+            torch.manual_seed(seed)
+            model = nn.Linear(64, 10)
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+            fit(opt, full_batches(steps), classification_loss(model, x, y))
+            final = model_loss(model, x, y)
+            losses.append(final if np.isfinite(final) else float("nan"))
+        out["loss"][name] = losses
+    return out
+
+
+@cached
+@torch_threads(1)
+def learning_rate_sweep(
+    lrs: tuple[float, ...] = (0.05, 0.5, 3.0, 15.0),
+    steps: int = 1500,
+    seed: int = 0,
+    unit: tuple[int, int] = (2, 0),
+    progress: bool = False,
+) -> dict[str, Any]:
+    """The paper's Figure 1 in small: the sigmoid MLP with and without BN at several rates.
+
+    Returns, for each `(lr, bn)` with `bn` in `("none", "before")`, the training record of
+    `_train` (test accuracy every 25 steps and the percentiles of the input of `unit`), and
+    the final weights of every run (`"states"`) for the later experiments.
+    """
+    data = digits()
+    runs, states = {}, {}
+    for lr in lrs:
+        for bn in ("none", "before"):
+            torch.manual_seed(seed)
+            model = _MLP(bn=bn)
+            runs[(lr, bn)] = _train(model, data, lr, steps, seed, unit=unit, progress=progress)
+            states[(lr, bn)] = _state(model)
+    return {"runs": runs, "states": states, "lrs": list(lrs), "steps": steps, "unit": unit}
+
+
+def _trained_mlp(result: dict[str, Any], lr: float, bn: str) -> _MLP:
+    """The network that `learning_rate_sweep` returned in `result`, at `lr` (eval mode).
+
+    Callers fetch `result` once: without the disk cache every call would train the sweep."""
+    model = _MLP(bn=bn)
+    _load(model, result["states"][(lr, bn)])
+    return model.eval()
+
+
+# --- Experiment: covariate shift of the inputs -------------------------------------------------
+
+#: Pixel transforms x ↦ a·x + b on the [0, 1] pixels, applied to the test images only.
+SHIFTS: dict[str, tuple[float, float]] = {
+    "none (as trained)": (1.0, 0.0),
+    "darker: 0.5·x": (0.5, 0.0),
+    "brighter: x + 0.3": (1.0, 0.3),
+    "washed out: 0.3·x + 0.5": (0.3, 0.5),
+    "inverted: 1 − x": (-1.0, 1.0),
+}
+
+
+@cached
+@torch_threads(1)
+def covariate_shift(lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
+    """Test accuracy of the trained MLPs when the test pixels are transformed by `SHIFTS`.
+
+    Three ways of evaluating: the network without BN; the BN network in eval mode (running
+    statistics from training); the BN network normalising with the statistics of the
+    shifted test set itself (all 449 images as one batch).
+    """
+    plain = digits(standardize=False)
+    mean = plain.x_train.mean(0)
+    std = plain.x_train.std(0, unbiased=False)
+    std[std == 0] = 1.0
+    trained = learning_rate_sweep(seed=seed)
+    no_bn, bn = _trained_mlp(trained, lr, "none"), _trained_mlp(trained, lr, "before")
+    rows = {}
+    for name, (a, b) in SHIFTS.items():
+        x = ((a * plain.x_test + b) - mean) / std  # shifted, then standardised as in training
+        # A copy in training mode normalises with the test set's own statistics.
+        batch_acc = model_accuracy(copy.deepcopy(bn).train(), x, plain.y_test)
+        rows[name] = {
+            "no BN": model_accuracy(no_bn, x, plain.y_test),
+            "BN, running statistics": model_accuracy(bn, x, plain.y_test),
+            "BN, test-batch statistics": batch_acc,
+        }
+    return rows
+
+
+# --- Experiment: the training path (internal covariate shift, smoothness) ---------------------
+
+
+def _flat_grad(params: list[nn.Parameter]) -> Tensor:
+    return torch.cat([p.grad.reshape(-1) for p in params])  # type: ignore[union-attr]
+
+
+@cached
+@torch_threads(1)
+def training_path(
+    lr: float = 0.5,
+    steps: int = 1000,
+    every: int = 25,
+    step_sizes: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0),
+    layer: int = 2,
+    seed: int = 0,
+) -> dict[str, Any]:
+    r"""Measurements along the SGD path of the sigmoid MLP, with and without BN.
+
+    Every `every` steps, on the current mini-batch, with gradient \(g\) and rate \(\eta\):
+
+    - *distribution shift* of the input of hidden layer `layer` caused by the update of the
+      layers before it alone: the change of each unit's mean and standard deviation over the
+      batch, relative to its standard deviation, averaged over units;
+    - *gradient shift* (Santurkar et al.'s internal covariate shift):
+      \(\lVert G - G'\rVert / \lVert G\rVert\) for the gradient \(G\) of that layer's weights
+      before and \(G'\) after the earlier layers take their step;
+    - *loss variation* along the gradient: the range of \(L(w - k\eta g)\) over the
+      multipliers \(k\) in `step_sizes`;
+    - *gradient predictiveness*: the largest \(\lVert\nabla L(w - k\eta g) - \nabla L(w)\rVert\)
+      over \(k\), and the "effective β-smoothness", that change divided by \(\lVert k\eta g\rVert\).
+    """
+    data = digits()
+    batches = _batches(len(data.x_train), _BATCH, steps, seed + 1)
+    out: dict[str, Any] = {}
+    for bn in ("none", "before"):
+        torch.manual_seed(seed)
+        record = _train_measuring(_MLP(bn=bn), data, batches, lr, every, step_sizes, layer)
+        out[bn] = {k: np.asarray(v) for k, v in record.items()}
+    return out
+
+
+def _train_measuring(
+    model: _MLP,
+    data: Any,
+    batches: list[Tensor],
+    lr: float,
+    every: int,
+    step_sizes: tuple[float, ...],
+    layer: int,
+) -> dict[str, list[float]]:
+    """SGD on `batches`, taking `training_path`'s measurements before every `every`-th step."""
+    params = list(model.parameters())
+    opt = torch.optim.SGD(params, lr=lr)
+    earlier = [p for i in range(layer) for p in model.linears[i].parameters()]
+    earlier += [p for i in range(layer) for p in model.norms[i].parameters()]
+    target: nn.Parameter = model.linears[layer].weight  # type: ignore[assignment]
+    record: dict[str, list[float]] = {
+        k: [] for k in ("step", "dist_shift", "grad_shift", "loss_range", "grad_change", "beta")
+    }
+    step = 0
+
+    def batch_loss(idx: Tensor) -> Tensor:
+        nonlocal step
+        step += 1
+        x, y = data.x_train[idx], data.y_train[idx]
+        if step % every == 0:  # on this step's batch, before its update
+            _measure(model, x, y, lr, step_sizes, layer, earlier, target, params, record)
+            record["step"].append(step)
+        return torch.nn.functional.cross_entropy(model(x), y)
+
+    model.train()
+    fit(opt, batches, batch_loss)
+    return record
+
+
+def _measure(
+    model: _MLP,
+    x: Tensor,
+    y: Tensor,
+    lr: float,
+    step_sizes: tuple[float, ...],
+    layer: int,
+    earlier: list[nn.Parameter],
+    target: nn.Parameter,
+    params: list[nn.Parameter],
+    record: dict[str, list[float]],
+) -> None:
+    """One set of `training_path` measurements; leaves the weights unchanged.
+
+    Batch-norm running statistics are saved and restored, so measuring does not move them.
+    """
+    buffers = {k: v.clone() for k, v in model.state_dict().items() if "running" in k or "num_" in k}
+    saved = [p.detach().clone() for p in params]
+
+    def grads() -> tuple[float, Tensor, Tensor]:
+        model.zero_grad(set_to_none=True)
+        logits, _, layer_inputs = model.layers(x)
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        loss.backward()
+        return loss.item(), layer_inputs[layer].detach(), _flat_grad(params)
+
+    loss0, h0, g0 = grads()
+    target_grad0 = target.grad.detach().clone()  # type: ignore[union-attr]
+    # The earlier layers take their SGD step; the layer `layer` and later stay put.
+    with torch.no_grad():
+        for p in earlier:
+            p.sub_(lr * p.grad)  # type: ignore[operator]
+    _, h1, _ = grads()
+    target_grad1 = target.grad.detach().clone()  # type: ignore[union-attr]
+    std0 = h0.std(0) + 1e-8
+    shift = ((h1.mean(0) - h0.mean(0)).abs() + (h1.std(0) - h0.std(0)).abs()) / std0
+    record["dist_shift"].append(float(shift.mean()))
+    record["grad_shift"].append(float((target_grad1 - target_grad0).norm() / target_grad0.norm()))
+    # Along the full gradient direction from the original weights.
+    losses, changes, betas = [loss0], [], []
+    for k in step_sizes:
+        with torch.no_grad():
+            for p, w, gi in zip(params, saved, _split(g0, params), strict=True):
+                p.copy_(w - k * lr * gi)
+        loss_k, _, g_k = grads()
+        losses.append(loss_k)
+        change = float((g_k - g0).norm())
+        changes.append(change)
+        betas.append(change / (k * lr * float(g0.norm()) + 1e-12))
+    record["loss_range"].append(max(losses) - min(losses))
+    record["grad_change"].append(max(changes))
+    record["beta"].append(max(betas))
+    with torch.no_grad():
+        for p, w in zip(params, saved, strict=True):
+            p.copy_(w)
+    model.load_state_dict(buffers, strict=False)
+    model.zero_grad(set_to_none=True)
+
+
+def _split(flat: Tensor, params: list[nn.Parameter]) -> list[Tensor]:
+    sizes = [p.numel() for p in params]
+    return [chunk.view_as(p) for chunk, p in zip(flat.split(sizes), params, strict=True)]
+
+
+# --- Experiment: does each layer see a steadier input? ----------------------------------------
+
+
+@cached
+@torch_threads(1)
+def scale_invariance(
+    factors: tuple[float, ...] = (0.1, 0.5, 2.0, 10.0), lr: float = 0.5, seed: int = 0
+) -> dict[str, Any]:
+    r"""Multiply the first layer's weights by a factor; how much does layer 3's input move?
+
+    For the trained networks: the relative change \(\lVert h' - h\rVert / \lVert h\rVert\)
+    of the input \(h\) of the last hidden layer over the test set, and the test accuracy,
+    after scaling the first layer's weight matrix. The BN network is evaluated twice: with
+    batch statistics (the whole test set as one batch, as during training) and with its
+    running statistics (as at test time).
+    """
+    data = digits()
+    settings = {
+        "no BN": ("none", False),
+        "BN, batch statistics": ("before", True),
+        "BN, running statistics": ("before", False),
+    }
+    out: dict[str, Any] = {"factors": list(factors), "settings": list(settings)}
+    trained = learning_rate_sweep(seed=seed)
+    for name, (bn, batch_stats) in settings.items():
+        model = _trained_mlp(trained, lr, bn)
+        if batch_stats:
+            model.train()
+            for norm in model.norms:
+                cast(BatchNorm1d, norm).momentum = 0.0  # use the batch, keep the averages
+        with torch.no_grad():
+            h0 = model.layers(data.x_test)[2][2]
+            weight = cast(Tensor, model.linears[0].weight)
+            original = weight.clone()
+            changes, accs = [], []
+            for f in factors:
+                weight.copy_(original * f)
+                logits, _, inputs = model.layers(data.x_test)
+                changes.append(float((inputs[2] - h0).norm() / h0.norm()))
+                accs.append(accuracy(logits, data.y_test))
+            weight.copy_(original)
+        out[name] = {"change": changes, "accuracy": accs}
+    return out
+
+
+# --- Experiment: why γ and β -------------------------------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def gamma_beta(
+    lr: float = 0.5, steps: int = 1000, seeds: tuple[int, ...] = (0, 1, 2)
+) -> dict[str, Any]:
+    """The sigmoid MLP with BN, with learned γ and β, and with γ = 1 and β = 0 frozen.
+
+    Returns the final test accuracy and training loss per seed, and for the learned run of
+    the first seed the learned γ and β of every layer and the share of sigmoid inputs (on the
+    test set) in the nearly linear range |z| < 1, for both variants.
+    """
+    data = digits()
+    out: dict[str, Any] = {"seeds": list(seeds)}
+    for name, affine in (("learned γ, β", True), ("frozen γ = 1, β = 0", False)):
+        accs, losses, linear_share = [], [], []
+        gammas: list[Any] = []
+        betas: list[Any] = []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = _MLP(bn="before", affine=affine)
+            run = _train(model, data, lr, steps, seed, eval_every=steps)
+            accs.append(float(run["test_acc"][-1]))
+            losses.append(model_loss(model, data.x_train, data.y_train))
+            with torch.no_grad():
+                z = model.layers(data.x_test)[1]
+            linear_share.append([float((zi.abs() < 1).float().mean()) for zi in z])
+            if affine and seed == seeds[0]:
+                for norm in model.norms:
+                    gammas.append(cast(BatchNorm1d, norm).weight.detach().numpy().copy())
+                    betas.append(cast(BatchNorm1d, norm).bias.detach().numpy().copy())
+        out[name] = {
+            "test_acc": accs,
+            "train_loss": losses,
+            "linear_share": linear_share,
+            "gamma": gammas,
+            "beta": betas,
+        }
+    return out
+
+
+def identity_check(seed: int = 0) -> dict[str, float]:
+    r"""BN can undo itself: with \(\gamma = \sqrt{\sigma^2+\epsilon}\), \(\beta = \mu\), y = x.
+
+    Returns the largest |y − x| on a random batch (float64) and, for comparison, the largest
+    |y − x| with γ = 1, β = 0.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(60, 5, dtype=torch.float64, generator=gen) * 3 + 2
+    mean, var = x.mean(0), x.var(0, unbiased=False)
+    bn = BatchNorm1d(5, dtype=torch.float64)
+    with torch.no_grad():
+        plain = bn(x)
+        bn.weight.copy_(torch.sqrt(var + bn.eps))
+        bn.bias.copy_(mean)
+        identity = bn(x)
+    return {
+        "identity": float((identity - x).abs().max()),
+        "plain": float((plain - x).abs().max()),
+    }
+
+
+# --- Experiment: before or after the activation ------------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def placement(
+    lr: float = 0.1,
+    steps: int = 1000,
+    seeds: tuple[int, ...] = (0, 1, 2),
+    activation: str = "relu",
+) -> dict[str, Any]:
+    """The same MLP with BN before the activation, after it, and without BN, several seeds."""
+    data = digits()
+    out: dict[str, Any] = {"seeds": list(seeds), "lr": lr, "activation": activation}
+    for bn in ("before", "after", "none"):
+        runs = []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = _MLP(bn=bn, activation=activation)
+            run = _train(model, data, lr, steps, seed)
+            run["final_train_loss"] = model_loss(model, data.x_train, data.y_train)
+            runs.append(run)
+        out[bn] = runs
+    return out
+
+
+# --- Experiment: batch norm on feature maps ----------------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def conv_training(
+    lrs: tuple[float, ...] = (0.02, 0.2), steps: int = 600, seed: int = 0
+) -> dict[str, Any]:
+    """A two-layer convolutional network on the 8×8 images, with and without BatchNorm2d."""
+    data = digits(images=True)
+    out: dict[str, Any] = {"lrs": list(lrs), "runs": {}}
+    for lr in lrs:
+        for bn in (False, True):
+            torch.manual_seed(seed)
+            out["runs"][(lr, bn)] = _train(_ConvNet(bn), data, lr, steps, seed)
+    return out
+
+
+def feature_map_statistics(seed: int = 0) -> dict[str, Any]:
+    """Per-channel mean and std of the first conv layer's maps, before and after BatchNorm2d.
+
+    Uses an untrained convolution on a batch of 60 digit images; the statistics are taken, as
+    BatchNorm2d takes them, over the batch and all 8×8 positions of each channel.
+    """
+    torch.manual_seed(seed)
+    x = digits(images=True).x_train[:60]
+    conv, bn = nn.Conv2d(1, 4, 3, padding=1), BatchNorm2d(4)
+    with torch.no_grad():
+        maps = conv(x)
+        normed = bn(maps)
+    dims = (0, 2, 3)
+    return {
+        "shape": tuple(maps.shape),
+        "m": maps.shape[0] * maps.shape[2] * maps.shape[3],
+        "mean_before": maps.mean(dims).numpy(),
+        "std_before": maps.std(dims, unbiased=False).numpy(),
+        "mean_after": normed.mean(dims).numpy(),
+        "std_after": normed.std(dims, unbiased=False).numpy(),
+    }
+
+
+# --- Experiment: the regularisation effect -----------------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def batch_noise(
+    batch_sizes: tuple[int, ...] = (4, 8, 16, 32, 64, 128, 256),
+    draws: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """How noisy are the batch mean and variance of one unit, against the batch size?
+
+    The unit: the first pre-activation of the first layer of the trained BN network (the input
+    of its first BatchNorm1d), over the N training images. For each batch size B, `draws`
+    random batches (drawn without replacement) give a standard deviation of the batch mean and
+    of the (biased) batch variance. Also returned: σ, the fourth central moment μ₄ and N, for
+    the predictions σ/√B·√((N−B)/(N−1)) (exact) and √((μ₄ − σ⁴)/B) (to leading order in 1/B).
+    """
+    data = digits()
+    model = _trained_mlp(learning_rate_sweep(seed=seed), 0.5, "before")
+    with torch.no_grad():
+        z = model.linears[0](data.x_train)[:, 0].double()
+    gen = torch.Generator().manual_seed(seed)
+    sigma = float(z.std(unbiased=False))
+    mu4 = float(((z - z.mean()) ** 4).mean())
+    out: dict[str, Any] = {
+        "batch_sizes": list(batch_sizes),
+        "sigma": sigma,
+        "mu4": mu4,
+        "n": len(z),
+    }
+    mean_sd, var_sd = [], []
+    for b in batch_sizes:
+        idx = torch.stack([torch.randperm(len(z), generator=gen)[:b] for _ in range(draws)])
+        samples = z[idx]
+        mean_sd.append(float(samples.mean(1).std()))
+        var_sd.append(float(samples.var(1, unbiased=False).std()))
+    out["mean_sd"], out["var_sd"] = mean_sd, var_sd
+    return out
+
+
+@cached
+@torch_threads(1)
+def ghost_batches(
+    ghost_sizes: tuple[int, ...] = (4, 10, 30, 120),
+    batch_size: int = 120,
+    lr: float = 0.5,
+    steps: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The train/test gap when BN's statistics come from smaller pieces of each batch.
+
+    Every run takes the same SGD steps on batches of `batch_size`; only the number of examples
+    over which BN computes its mean and variance (the "ghost" batch) changes. The gradient
+    noise of SGD is the same in all runs, so what changes is the noise BN injects. A run
+    without BN is the reference.
+    """
+    data = digits()
+    out: dict[str, Any] = {"ghost_sizes": list(ghost_sizes), "runs": {}}
+    for ghost in (*ghost_sizes, None):
+        torch.manual_seed(seed)
+        model = _MLP(bn="none") if ghost is None else _MLP(bn="before", ghost=ghost)
+        _train(model, data, lr, steps, seed, batch_size=batch_size, eval_every=steps)
+        out["runs"]["no BN" if ghost is None else ghost] = {
+            "train_loss": model_loss(model, data.x_train, data.y_train),
+            "test_loss": model_loss(model, data.x_test, data.y_test),
+            "train_acc": model_accuracy(model, data.x_train, data.y_train),
+            "test_acc": model_accuracy(model, data.x_test, data.y_test),
+        }
+    return out
+
+
+# --- Experiment: batch norm at test time -------------------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def test_time_statistics(
+    batch_sizes: tuple[int, ...] = (2, 4, 8, 16, 64, 256),
+    draws: int = 200,
+    example: int = 0,
+    lr: float = 0.5,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """One test example evaluated with batch statistics, among random batch-mates.
+
+    For each batch size B, `draws` batches made of test example `example` and B − 1 other
+    random test images: the predicted probability of the example's true class when the BN
+    network normalises with the batch's statistics (training-mode normalisation, running
+    averages untouched), and the test accuracy when the whole test set is evaluated in
+    shuffled batches of B that way. The eval-mode (running statistics) numbers are the
+    reference: one value, whatever the batch.
+    """
+    data = digits()
+    model = _trained_mlp(learning_rate_sweep(seed=seed), lr, "before")
+    batch_model = copy.deepcopy(model).train()
+    for norm in batch_model.norms:
+        cast(BatchNorm1d, norm).momentum = 0.0  # normalise with the batch, leave the averages
+    gen = torch.Generator().manual_seed(seed)
+    n = len(data.x_test)
+    label = int(data.y_test[example])
+    others = torch.cat([torch.arange(example), torch.arange(example + 1, n)])
+    out: dict[str, Any] = {"batch_sizes": list(batch_sizes), "prob": [], "accuracy": []}
+    with torch.no_grad():
+        out["eval_prob"] = float(model(data.x_test[example : example + 1]).softmax(1)[0, label])
+        out["eval_accuracy"] = model_accuracy(model, data.x_test, data.y_test)
+        for b in batch_sizes:
+            probs = []
+            for _ in range(draws):
+                mates = others[torch.randperm(n - 1, generator=gen)[: b - 1]]
+                x = torch.cat([data.x_test[example : example + 1], data.x_test[mates]])
+                probs.append(float(batch_model(x).softmax(1)[0, label]))
+            out["prob"].append(probs)
+            order = torch.randperm(n, generator=gen)
+            usable = (n // b) * b  # whole batches only
+            correct = 0
+            for chunk in order[:usable].split(b):
+                correct += int(
+                    (batch_model(data.x_test[chunk]).argmax(1) == data.y_test[chunk]).sum()
+                )
+            out["accuracy"].append(correct / usable)
+    return out
+
+
+def momentum_weights(momentum: float | None = 0.1, batches: int = 8) -> list[float]:
+    """The weight of each past batch in `running_mean`, read off our BatchNorm1d.
+
+    Batch k (of `batches`) has mean 1 in channel k and 0 elsewhere, so after feeding them all
+    (from a running mean of 0) channel k of `running_mean` *is* the weight of batch k.
+    Returned newest first.
+    """
+    bn = BatchNorm1d(batches, momentum=momentum, affine=False, dtype=torch.float64)
+    for k in range(batches):
+        x = torch.zeros(2, batches, dtype=torch.float64)
+        x[0, k], x[1, k] = 0.5, 1.5  # mean 1 in channel k
+        bn(x)
+    assert bn.running_mean is not None
+    return bn.running_mean.flip(0).tolist()
+
+
+@cached
+@torch_threads(1)
+def running_statistics(
+    batch_sizes: tuple[int, ...] = (2, 4, 16, 60),
+    batches: int = 400,
+    lr: float = 0.5,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Biased batch variance vs torch's unbiased running variance, against the batch size.
+
+    For the input of the first BatchNorm1d of the trained network, over the training set:
+    the population variance σ² of each unit, the average over `batches` random batches of
+    the *biased* batch variance (what training normalises with) and the running variance
+    that BatchNorm1d(momentum=None) accumulates over the same batches (unbiased). Each is
+    reported relative to σ², averaged over the 100 units.
+    """
+    data = digits()
+    model = _trained_mlp(learning_rate_sweep(seed=seed), lr, "before")
+    with torch.no_grad():
+        z = model.linears[0](data.x_train).double()
+    population = z.var(0, unbiased=False)
+    gen = torch.Generator().manual_seed(seed)
+    out: dict[str, Any] = {"batch_sizes": list(batch_sizes), "biased": [], "running": []}
+    for b in batch_sizes:
+        bn = BatchNorm1d(z.shape[1], momentum=None, affine=False, dtype=torch.float64)
+        biased = torch.zeros_like(population)
+        for _ in range(batches):
+            x = z[torch.randperm(len(z), generator=gen)[:b]]
+            biased += x.var(0, unbiased=False) / batches
+            bn(x)
+        assert bn.running_var is not None
+        out["biased"].append(float((biased / population).mean()))
+        out["running"].append(float((bn.running_var / population).mean()))
+    return out
+
+
+# --- Experiment: our BatchNorm1d against torch's -----------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def ours_vs_torch(steps: int = 300, lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
+    """Train the sigmoid MLP twice from the same weights on the same batches: with our
+    BatchNorm1d and with torch's. Largest output difference on the test set (train and eval
+    mode) after 1 step and after `steps` steps, in float32 and float64.
+    """
+    out: dict[str, Any] = {"steps": steps}
+    for dtype in (torch.float32, torch.float64):
+        data = digits(dtype=dtype)
+        models = []
+        for norm in (BatchNorm1d, nn.BatchNorm1d):
+            torch.manual_seed(seed)
+            models.append(_MLP(bn="before", norm=norm).to(dtype))
+        batches = _batches(len(data.x_train), _BATCH, steps, seed + 1)
+        opts = [torch.optim.SGD(m.parameters(), lr=lr) for m in models]
+        row: dict[str, float] = {}
+        # The two networks are independent: train both to step 1, compare, then on to `steps`.
+        for step, todo in ((1, batches[:1]), (steps, batches[1:])):
+            for model, opt in zip(models, opts, strict=True):
+                model.train()
+                fit(opt, todo, classification_loss(model, data.x_train, data.y_train))
+            with torch.no_grad():
+                for mode in ("train", "eval"):
+                    outs = [copy.deepcopy(m).train(mode == "train")(data.x_test) for m in models]
+                    row[f"{mode} mode, after {step} step{'s' if step > 1 else ''}"] = float(
+                        (outs[0] - outs[1]).abs().max()
+                    )
+        out[str(dtype).replace("torch.", "")] = row
+    return out
+
+
+def _mean_acc(run: dict[str, Any], last: int = 5) -> float:
+    return float(np.mean(run["test_acc"][-last:]))
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def training_path_medians(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """Median of each measurement over the path: (without BN, with BN)."""
+    keys = ("dist_shift", "grad_shift", "loss_range", "grad_change", "beta")
+    return {
+        k: (float(np.median(result["none"][k])), float(np.median(result["before"][k])))
+        for k in keys
+    }

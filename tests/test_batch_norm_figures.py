@@ -1,0 +1,94 @@
+"""Tests of dlbasics.batch_norm.figures: the page's figures and tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlbasics.batch_norm import (
+    experiments,
+    figures,
+)
+
+
+@pytest.fixture
+def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the experiments that reuse the trained networks train a tiny version instead.
+
+    The cache is switched off here: results computed from the tiny networks must never be
+    stored under the keys of the page's full experiments.
+    """
+    import dlbasics.cache
+
+    monkeypatch.setattr(dlbasics.cache, "cache_dir", lambda: None)
+
+    original = experiments.learning_rate_sweep
+
+    def tiny(seed: int = 0) -> dict[str, object]:
+        return original(lrs=(0.5,), steps=30, seed=seed)
+
+    monkeypatch.setattr(experiments, "learning_rate_sweep", tiny)
+
+
+def test_experiments_and_plots_run(small_training: None) -> None:
+
+    lr = experiments.learning_rate_sweep()
+    assert set(lr["runs"]) == {(0.5, "none"), (0.5, "before")}
+    run = lr["runs"][(0.5, "before")]
+    assert run["step"].tolist() == [0, 25] and run["unit"].shape == (2, 3)
+    assert (run["unit"][:, 0] <= run["unit"][:, 2]).all()  # 15th ≤ 85th percentile
+    assert "<svg" in figures.plot_learning_rate_sweep(
+        lr
+    ) and "<svg" in figures.plot_unit_distribution(lr, 0.5)
+    assert "| 0.5 | yes |" in figures.table_learning_rate_sweep(lr)
+
+    shift = experiments.covariate_shift()
+    # BN with the shifted test set's own statistics undoes x ↦ a·x + b for a > 0 exactly
+    accs = [
+        row["BN, test-batch statistics"] for name, row in shift.items() if "inverted" not in name
+    ]
+    assert max(accs) - min(accs) < 1e-9
+    assert "| test pixels |" in figures.table_covariate_shift(shift)
+
+    scale = experiments.scale_invariance()
+    assert max(scale["BN, batch statistics"]["change"]) < 1e-3  # scale invariance, but for ε
+    assert min(scale["no BN"]["change"]) > 1e-2
+    assert "× 10" in figures.table_scale_invariance(scale)
+
+    noise = experiments.batch_noise(batch_sizes=(4, 64), draws=300)
+    assert noise["mean_sd"][0] == pytest.approx(noise["sigma"] / 2, rel=0.2)  # σ/√4
+    assert "<svg" in figures.plot_batch_noise(noise)
+
+    test_time = experiments.test_time_statistics(batch_sizes=(2, 8), draws=10)
+    assert len(test_time["prob"][0]) == 10 and 0 <= test_time["eval_prob"] <= 1
+    assert "<svg" in figures.plot_test_time_statistics(test_time)
+
+    stats = experiments.running_statistics(batch_sizes=(2, 60), batches=200)
+    # biased batch variance ≈ (m − 1)/m · σ², the unbiased running one ≈ σ²
+    assert stats["biased"][0] == pytest.approx(0.5, abs=0.1)
+    assert stats["running"][0] == pytest.approx(1.0, abs=0.2)
+
+
+def test_small_training_experiments_run() -> None:
+
+    scaling = experiments.input_scaling(lrs=(0.1, 1.0), steps=5)
+    assert len(scaling["loss"]) == 3 and "<svg" in figures.plot_input_scaling(scaling)
+    path = experiments.training_path(steps=20, every=10)
+    assert path["before"]["step"].tolist() == [10, 20]
+    assert (path["none"]["loss_range"] >= 0).all() and "<svg" in figures.plot_training_path(path)
+    gb = experiments.gamma_beta(steps=10, seeds=(0, 1))
+    assert len(gb["learned γ, β"]["gamma"]) == 3 and "frozen" in figures.table_gamma_beta(gb)
+    assert "<svg" in figures.plot_learned_gamma_beta(gb)
+    placement = experiments.placement(steps=25, seeds=(0, 1))
+    assert "after the activation" in figures.table_placement(placement)
+    assert "<svg" in figures.plot_placement(placement)
+    conv = experiments.conv_training(lrs=(0.1,), steps=25)
+    assert "<svg" in figures.plot_conv_training(conv)
+    ghost = experiments.ghost_batches(ghost_sizes=(4, 60), batch_size=60, steps=10)
+    assert set(ghost["runs"]) == {4, 60, "no BN"} and "gap" in figures.table_ghost_batches(ghost)
+    same = experiments.ours_vs_torch(steps=3)
+    assert max(same["float64"].values()) < 1e-10
+    assert max(same["float32"].values()) < 1e-3
+    stats = experiments.feature_map_statistics()
+    assert stats["m"] == 60 * 8 * 8
+    assert abs(stats["mean_after"]).max() < 1e-5
+    assert abs(stats["std_after"] - 1).max() < 1e-3

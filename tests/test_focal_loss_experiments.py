@@ -1,0 +1,142 @@
+"""Tests of dlbasics.focal_loss.experiments: the page's experiments."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from dlbasics.focal_loss import (
+    experiments,
+)
+
+
+def test_downweighting_factors_are_the_closed_form_and_the_paper_rounds() -> None:
+    rows = experiments.downweighting_rows((0.5, 0.9, 0.968, 0.99), gamma=2.0)
+    for r in rows:
+        assert r["ratio"] == pytest.approx((1 - r["p_t"]) ** -2.0, rel=1e-10)
+        assert r["ratio"] == pytest.approx(r["closed_form"], rel=1e-10)
+    assert rows[1]["ratio"] == pytest.approx(100.0)  # the paper's "100×" is exact
+    assert rows[2]["ratio"] == pytest.approx(976.5625)  # its "1000×" is rounded
+    gamma5 = experiments.downweighting_rows((0.75,), gamma=5.0)[0]
+    assert gamma5["ratio"] == pytest.approx(4.0**5)
+
+
+def test_easy_examples_are_still_penalised_with_the_closed_form_gradient() -> None:
+    ps = (0.1, 0.5, 0.6, 0.75, 0.9)
+    for r in experiments.easy_example_rows(ps, gamma=2.0):
+        p = r["p"]
+        assert r["fl"] == pytest.approx((1 - p) ** 2 * -math.log(p))
+        assert r["ce_grad"] == pytest.approx(-(1 - p))
+        # dFL/dx = (1 - p)^γ (γ p log p - (1 - p)), derived on the page.
+        assert r["fl_grad"] == pytest.approx((1 - p) ** 2 * (2 * p * math.log(p) - (1 - p)))
+        assert r["fl"] > 0 and r["fl_grad"] < 0  # p > 0.5 still pushes the logit up
+
+
+def test_loss_and_gradient_curves_match_the_formulas() -> None:
+    curves = experiments.loss_curves(gammas=(0.0, 2.0), num=50)
+    p_t = curves["p_t"]
+    np.testing.assert_allclose(curves["loss"][0.0], -np.log(p_t), rtol=1e-10)
+    np.testing.assert_allclose(curves["loss"][2.0], -((1 - p_t) ** 2) * np.log(p_t), rtol=1e-10)
+    grads = experiments.gradient_curves(gammas=(0.0, 5.0), num=41)
+    p = 1 / (1 + np.exp(-grads["x"]))
+    np.testing.assert_allclose(grads["grad"][0.0], -(1 - p), rtol=1e-10)
+    np.testing.assert_allclose(
+        grads["grad"][5.0], (1 - p) ** 5 * (5 * p * np.log(p) - (1 - p)), rtol=1e-8, atol=1e-300
+    )
+
+
+def test_loss_shares_alpha_does_not_separate_easy_from_hard() -> None:
+    settings = (("CE", -1.0, 0.0), ("aCE", 0.999, 0.0), ("FL1", -1.0, 1.0), ("FL2", -1.0, 2.0))
+    rows = {
+        r["loss"]: r for r in experiments.loss_shares(settings, n_anchors=20_020, neg_per_pos=1000)
+    }
+    for r in rows.values():
+        total = r["positives loss"] + r["easy negatives loss"] + r["hard negatives loss"]
+        assert total == pytest.approx(1.0)
+        assert r["positives grad"] + r["easy negatives grad"] + r["hard negatives grad"] == (
+            pytest.approx(1.0)
+        )
+
+    def easy_within_negatives(r: dict[str, Any]) -> float:
+        return r["easy negatives loss"] / (r["easy negatives loss"] + r["hard negatives loss"])
+
+    assert rows["aCE"]["positives loss"] > 10 * rows["CE"]["positives loss"]
+    assert easy_within_negatives(rows["aCE"]) == pytest.approx(easy_within_negatives(rows["CE"]))
+    assert (
+        easy_within_negatives(rows["CE"])
+        > easy_within_negatives(rows["FL1"])
+        > easy_within_negatives(rows["FL2"])
+    )
+
+
+def test_cumulative_loss_curves_are_distribution_functions() -> None:
+    data = experiments.cumulative_loss(
+        gammas=(0.0, 2.0), n_anchors=10_010, neg_per_pos=100, points=50
+    )
+    for group in ("positives", "negatives"):
+        for curve in data["curves"][group].values():
+            assert curve[0] == 0.0 and curve[-1] == pytest.approx(1.0)
+            assert np.all(np.diff(curve) >= -1e-12)
+    neg = data["curves"]["negatives"]
+    assert neg[2.0][len(neg[2.0]) // 2] < neg[0.0][len(neg[0.0]) // 2]  # loss moves to the tail
+
+
+def test_reduction_conventions_differ_by_anchors_over_positives() -> None:
+    r = experiments.reduction_convention_values(n_anchors=10_010, neg_per_pos=1000)
+    assert r["paper"] / r["torchvision_mean"] == pytest.approx(r["anchors"] / r["positives"])
+    assert r["torchvision_default_shape"] == 1.0
+
+
+def test_naive_gradient_check_reports_nan_only_for_the_textbook_formula() -> None:
+    rows = experiments.naive_gradient_rows(logits=(5.0, 20.0, 1e4), gammas=(0.5,))
+    assert not math.isnan(rows[0]["textbook_f32"])
+    assert math.isnan(rows[1]["textbook_f32"]) and math.isnan(rows[2]["textbook_f32"])
+    assert all(math.isfinite(r["ours_f32"]) for r in rows)
+    assert rows[1]["ours_f32"] == pytest.approx(rows[1]["textbook_f64"], rel=1e-4)
+
+
+def test_average_precision_matches_sklearn() -> None:
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(0)
+    labels = (rng.random(500) < 0.05).astype(float)
+    scores = np.round(rng.normal(size=500) + 2 * labels, 1)  # with ties
+    recall = np.linspace(0, 1, 11)
+    ap, precision = experiments._pr_curve(scores, labels, recall)
+    assert ap == pytest.approx(average_precision_score(labels, scores))
+    assert np.all(np.diff(precision) <= 1e-12) and 0 <= precision.min() <= precision.max() <= 1
+
+
+def test_imbalanced_data_has_the_requested_ratio() -> None:
+    x_train, y_train, x_test, y_test = experiments.make_imbalanced_data(
+        imbalance=50, positives=40, seed=1
+    )
+    n = 40 * 51
+    assert len(x_train) + len(x_test) == n and x_train.shape[1] == 20
+    assert abs(float(y_train.sum() + y_test.sum()) - 40) <= 1
+    assert set(torch.unique(y_train).tolist()) <= {0.0, 1.0}
+    torch.testing.assert_close(x_train.mean(0), torch.zeros(20), atol=1e-5, rtol=0)
+
+
+def test_parallel_mlps_are_independent_models() -> None:
+    model = experiments._ParallelMLPs([0, 0, 1], n_in=5, hidden=4)
+    x = torch.randn(3, 7, 5)
+    out = model(x)
+    for m in range(3):
+        single = torch.relu(x[m] @ model.w1[m] + model.b1[m]) @ model.w2[m] + model.b2[m]
+        torch.testing.assert_close(out[m], single)
+        torch.testing.assert_close(model.score(m, x[m]), single)
+    torch.testing.assert_close(model.w1[0], model.w1[1])  # same seed, same initialisation
+    out[0].sum().backward()
+    assert model.w1.grad is not None and model.w1.grad[1:].abs().sum() == 0
+
+
+def test_paper_tables_say_what_the_page_reads_from_them() -> None:
+    best = max(experiments.PAPER_TABLE_1B, key=lambda row: row[2])
+    assert best[:2] == (2.0, 0.25)
+    alphas = [a for _, a, _ in experiments.PAPER_TABLE_1B]
+    assert alphas == sorted(alphas, reverse=True)  # the best α falls as γ rises
