@@ -328,7 +328,7 @@ def ema_curves(
 
 
 def bias_correction_curves(beta: float = 0.98, n: int = 100, seed: int = 0) -> dict[str, Any]:
-    """A noisy series, its EMA as it is, and the bias-corrected EMA \\(V_t / (1 - \beta^t)\\)."""
+    r"""A noisy series, its EMA as it is, and the bias-corrected EMA \(V_t / (1 - \beta^t)\)."""
     x = noisy_series(n, seed)
     return {
         "data": x,
