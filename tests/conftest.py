@@ -22,3 +22,4 @@ def _no_experiment_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(dlbasics.cache.ENV_VAR, raising=False)
     monkeypatch.setattr(dlbasics.cache, "_explicit_dir", None)
     monkeypatch.setattr(dlbasics.cache, "_explicitly_disabled", False)
+    monkeypatch.setattr(dlbasics.cache, "_check", False)

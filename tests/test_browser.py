@@ -112,21 +112,43 @@ def page_names() -> list[str]:
 
 
 def figures_visible(page: Any) -> list[str]:
+    """Every figure shows exactly one image or SVG, the one of the current palette, with alt
+    text and a size; images load once scrolled to (they are lazy)."""
     problems = page.evaluate(
-        """() => [...document.querySelectorAll('.dlb-figure svg, .dlb-figure img')]
-          .flatMap((el, i) => {
+        """async () => {
+          const dark = document.body.getAttribute('data-md-color-scheme') === 'slate';
+          const out = [];
+          const figures = [...document.querySelectorAll('.dlb-figure')];
+          for (const [i, figure] of figures.entries()) {
+            const media = [...figure.querySelectorAll(':scope > svg, :scope > img')];
+            const shown = media.filter(el => getComputedStyle(el).display !== 'none');
+            if (shown.length !== 1) {
+              out.push(`figure ${i} shows ${shown.length} images`);
+              continue;
+            }
+            const el = shown[0];
+            const palette = el.classList.contains('dlb-dark') ? 'dark'
+              : el.classList.contains('dlb-light') ? 'light' : 'any';
+            if (palette !== 'any' && (palette === 'dark') !== dark)
+              out.push(`figure ${i} shows its ${palette} version on the other palette`);
+            const alt = el.getAttribute(el.tagName === 'IMG' ? 'alt' : 'aria-label');
+            if (!alt || !alt.trim()) out.push(`figure ${i} has no alt text`);
+            if (el.tagName === 'IMG') {
+              el.scrollIntoView();
+              const loaded = await Promise.race([
+                el.decode().then(() => true, () => false),
+                new Promise(r => setTimeout(() => r(false), 5000)),
+              ]);
+              if (!loaded || !(el.naturalWidth > 0)) out.push(`image ${i} did not load`);
+            }
             const r = el.getBoundingClientRect();
             const s = getComputedStyle(el);
-            const alt = el.getAttribute(el.tagName === 'IMG' ? 'alt' : 'aria-label');
-            const out = [];
             if (!(r.width > 0 && r.height > 0)) out.push(`figure ${i} has zero size`);
-            if (s.visibility === 'hidden' || s.display === 'none' || s.opacity === '0')
-                out.push(`figure ${i} is hidden`);
-            if (!alt || !alt.trim()) out.push(`figure ${i} has no alt text`);
-            if (el.tagName === 'IMG' && !(el.complete && el.naturalWidth > 0))
-                out.push(`image ${i} did not load`);
-            return out;
-        })"""
+            if (s.visibility === 'hidden' || s.opacity === '0') out.push(`figure ${i} is hidden`);
+          }
+          window.scrollTo(0, 0);
+          return out;
+        }"""
     )
     return list(problems)
 

@@ -130,3 +130,55 @@ def test_webp_is_reproducible_smaller_than_png_and_keeps_transparency() -> None:
     assert np.asarray(image)[0, 0, 3] == 0  # the corner outside the axes stays transparent
     with pytest.raises(ValueError, match="quality"):
         plotting.fig_to_webp(photo_grid(), alt="photos", quality=0)
+
+
+# --- Figures as files, one per palette (the site) ---------------------------------------------
+
+
+@pytest.fixture
+def files(tmp_path):  # type: ignore[no-untyped-def]
+    folder = plotting.figures_as_files(tmp_path / "assets")
+    yield folder
+    plotting.figures_as_files(None)
+
+
+def asset_names(html: str) -> list[str]:
+    return re.findall(r'src="dlb-asset:([^"]+)"', html)
+
+
+def test_svg_as_files_one_per_palette(files) -> None:  # type: ignore[no-untyped-def]
+    html = plotting.to_svg(line_figure(), alt="A curve", caption="y = x²")
+    light, dark = asset_names(html)
+    assert 'class="dlb-light"' in html and 'class="dlb-dark"' in html
+    assert html.count('alt="A curve"') == 2 and html.count('loading="lazy"') == 2
+    assert "<figcaption>y = x²</figcaption>" in html and "<svg" not in html
+    light_svg, dark_svg = (files / light).read_text(), (files / dark).read_text()
+    assert plotting.INK["light"] in light_svg and plotting.INK["dark"] in dark_svg
+    assert "#8a8a8a" not in light_svg + dark_svg  # the drawing grey is replaced in both
+    assert "<text" not in light_svg  # glyphs as paths: no font needed inside an <img>
+    width, height = (int(v) for v in re.search(r'width="(\d+)" height="(\d+)"', html).groups())
+    assert (width, height) == plotting._svg_size(light_svg)
+    assert plotting.to_svg(line_figure(), alt="A curve", caption="y = x²") == html  # same names
+
+
+def test_raster_figures_as_files(files) -> None:  # type: ignore[no-untyped-def]
+    png = plotting.fig_to_png(line_figure(), alt="curve")
+    light, dark = asset_names(png)
+    assert light.endswith(".png") and light != dark
+    assert Image.open(files / light).size == Image.open(files / dark).size
+    webp = plotting.fig_to_webp(line_figure(), alt="curve")
+    assert all(name.endswith(".webp") for name in asset_names(webp))
+    photo = plotting.image_to_png(np.zeros((4, 5, 3), dtype=np.uint8), alt="black")
+    [name] = asset_names(photo)  # a photograph looks the same on both palettes: one file
+    assert 'width="5" height="4"' in photo and Image.open(files / name).size == (5, 4)
+
+
+def test_the_figure_mode_is_part_of_a_cached_figure_key(files) -> None:  # type: ignore[no-untyped-def]
+    from dlbasics import cache
+    from dlbasics.optimizers import figures
+
+    func = figures.plot_lr_schedules.__wrapped__
+    data = {"epoch": np.arange(3), "inverse_time": {0.1: [1, 0.9, 0.8]}, "exponential": {}}
+    as_files = cache.cache_key(func, (data,), {})
+    plotting.figures_as_files(None)
+    assert cache.cache_key(func, (data,), {}) != as_files

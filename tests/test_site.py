@@ -75,12 +75,24 @@ def test_every_topic_and_reference_page_is_built(site: Path) -> None:
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_topic_page_has_inline_figures(site: Path, topic: str) -> None:
+def test_topic_page_figures_are_files_per_palette(site: Path, topic: str) -> None:
+    """Each figure: images that reserve their size, load lazily, have alt text and point at
+    files of the site; a figure drawn in the site's ink comes as a light and a dark file."""
     html = (site / topic / "index.html").read_text(encoding="utf-8")
-    figures = re.findall(r'<figure class="dlb-figure">(<svg |<img )', html)
+    figures = re.findall(r'<figure class="dlb-figure">(.*?)</figure>', html, re.S)
     assert figures, f"{topic} has no figure produced by the build"
-    for tag in re.findall(r'<figure class="dlb-figure">(<svg [^>]*>|<img [^>]*>)', html):
-        assert re.search(r'(aria-label|alt)="[^"]+"', tag), f"figure without alt text on {topic}"
+    for figure in figures:
+        images = re.findall(r"<img [^>]*>", figure)
+        assert images and "<svg" not in figure, f"an inline figure on {topic}"
+        classes = sorted(re.findall(r'class="dlb-(light|dark)"', figure))
+        assert classes in ([], ["dark", "light"]), f"palette versions {classes} on {topic}"
+        for tag in images:
+            assert re.search(r'alt="[^"]+"', tag), f"figure without alt text on {topic}"
+            assert re.search(r'width="\d+" height="\d+"', tag), f"no reserved size: {tag[:80]}"
+            assert 'loading="lazy"' in tag
+            src = re.search(r'src="([^"]+)"', tag)
+            assert src and src.group(1).startswith("../assets/figures/"), tag[:80]
+            assert (site / topic / src.group(1)).resolve().is_file(), f"missing {src.group(1)}"
 
 
 def test_no_page_shows_a_traceback_or_a_failed_block(site: Path) -> None:

@@ -1,7 +1,11 @@
 """MkDocs hooks for the site.
 
 - Switches on the experiment cache (`dlbasics.cache`) for every build and `mkdocs serve`
-  reload, so executed blocks reuse results whose code has not changed.
+  reload, so executed blocks reuse results whose code has not changed; every result it
+  computes is traced (`check=True`).
+- Makes figures files (`dlbasics.plotting.figures_as_files`): the figure functions write
+  them, content-addressed, into the cache folder and return `dlb-asset:NAME` URLs, which
+  `on_page_content` rewrites for the page and `on_post_build` copies into the site.
 - Serves KaTeX from the site itself: its files come from the npm package `katex`
   installed by `make setup` into `node_modules/`, and are added to the build as
   generated files (nothing third-party is committed, nothing is requested from a CDN).
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
 from importlib.metadata import version
@@ -55,8 +61,11 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     import dlbasics.cache
 
     cache = os.environ.get("DLBASICS_CACHE_DIR") or ROOT / ".cache" / "dlbasics"
-    folder = dlbasics.cache.enable(cache)
+    folder = dlbasics.cache.enable(cache, check=True)  # trace every result computed
     log.info("dlbasics experiment cache: %s", folder)
+    import dlbasics.plotting
+
+    dlbasics.plotting.figures_as_files(folder / "assets")
     if not (KATEX_DIST / "katex.min.js").exists():
         raise PluginError(
             f"KaTeX not found in {KATEX_DIST}: run `make setup` (it runs `npm ci`) first"
@@ -71,6 +80,39 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
         produced += f", from source commit <code>{commit}</code>"
     config.copyright = f"{config.copyright or ''}<br>{produced}."
     return config
+
+
+FIGURES = "assets/figures"
+_ASSET_URL = re.compile(r'src="dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))"')
+_assets_used: set[str] = set()
+
+
+def on_page_content(html: str, page: Page, **_: Any) -> str:
+    """`dlb-asset:NAME` (a figure file) becomes the file's URL relative to the page."""
+    prefix = "../" * page.url.count("/") + FIGURES + "/"
+
+    def relative(match: re.Match[str]) -> str:
+        _assets_used.add(match.group(1))
+        return f'src="{prefix}{match.group(1)}"'
+
+    return _ASSET_URL.sub(relative, html)
+
+
+def on_post_build(config: MkDocsConfig, **_: Any) -> None:
+    """Copy the figure files the pages reference into the site."""
+    import dlbasics.plotting
+
+    store = dlbasics.plotting.figures_as_files(dlbasics.plotting._asset_dir)
+    assert store is not None
+    target = Path(config.site_dir) / FIGURES
+    target.mkdir(parents=True, exist_ok=True)
+    for name in sorted(_assets_used):
+        source = store / name
+        if not source.exists():
+            raise PluginError(f"figure file {name} is referenced by a page but missing in {store}")
+        destination = target / name
+        if not destination.exists():
+            shutil.copyfile(source, destination)
 
 
 def _has_executed_blocks(markdown: str) -> bool:

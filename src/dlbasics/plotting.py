@@ -26,11 +26,15 @@ Each helper closes the figure it is given.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
+import os
 import re
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -39,11 +43,16 @@ import numpy as np
 from cycler import cycler
 from matplotlib.figure import Figure
 
+from dlbasics.cache import key_context
+
 __all__ = [
+    "ASSET_SCHEME",
     "COLORS",
+    "INK",
     "fig_to_png",
     "fig_to_webp",
     "figure_style",
+    "figures_as_files",
     "image_to_png",
     "markdown_table",
     "new_figure",
@@ -148,30 +157,123 @@ def _wrap(inner: str, caption: str | None) -> str:
     return f'<figure class="dlb-figure">{inner}{cap}</figure>'
 
 
+# --- Figures as files (the site) or inline (notebooks, scripts) ------------------------------
+#
+# On the site every figure is a file the page references: the page's HTML stays small (the
+# browser and the search index parse text, not megabytes of paths), and each figure exists in
+# two versions, one per palette, of which the browser loads only the visible one. Elsewhere
+# (a notebook, a script) figures stay inline, so that printing one shows it.
+
+ASSET_SCHEME = "dlb-asset:"
+"""The URL scheme of a figure file in the HTML a figure function returns; the site's MkDocs
+hook rewrites `dlb-asset:NAME` to the file's URL on the page and copies the file."""
+
+INK: dict[str, str] = {"light": "#404040", "dark": "#d4d4d4"}
+"""Text and axes colour per palette (the mid grey `#8a8a8a` is drawn, then replaced):
+10:1 contrast on Material's white page and 11:1 on its slate one."""
+
+_asset_dir: Path | None = None
+
+
+def figures_as_files(folder: str | os.PathLike[str] | None) -> Path | None:
+    """Write figures as files into `folder` (content-addressed: the name is a hash of the
+    bytes) and return HTML that references them as `dlb-asset:NAME`; `None` goes back to
+    inline figures. Returns the folder in use. The site's MkDocs hook calls this."""
+    global _asset_dir
+    _asset_dir = None if folder is None else Path(folder).resolve()
+    if _asset_dir is not None:
+        _asset_dir.mkdir(parents=True, exist_ok=True)
+    return _asset_dir
+
+
+def _figure_mode() -> str:
+    return "files" if _asset_dir is not None else "inline"
+
+
+# A figure drawn inline must never be served from the cache for a page that wants files.
+key_context(__name__, _figure_mode)
+
+
+def _store(data: bytes, suffix: str) -> str:
+    """Write `data` into the asset folder under its hash; its `dlb-asset:` URL."""
+    assert _asset_dir is not None
+    name = hashlib.sha256(data).hexdigest()[:24] + suffix
+    path = _asset_dir / name
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=_asset_dir, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)  # atomic: workers may write the same file at once
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return ASSET_SCHEME + name
+
+
+def _img(src: str, alt: str, width: int, height: int, palette: str | None) -> str:
+    cls = f' class="dlb-{palette}"' if palette else ""
+    return (
+        f'<img{cls} src="{src}" alt="{html.escape(alt, quote=True)}" width="{width}" '
+        f'height="{height}" loading="lazy" decoding="async">'
+    )
+
+
+def _palette_imgs(files: dict[str, str], alt: str, width: int, height: int) -> str:
+    return "".join(_img(src, alt, width, height, palette) for palette, src in files.items())
+
+
+def _svg_text(fig: Figure, fonttype: str) -> str:
+    buffer = io.StringIO()
+    _finish(fig)
+    try:
+        with figure_style(), matplotlib.rc_context({"svg.fonttype": fonttype}):
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    finally:
+        plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: invalid inside HTML
+    return re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S).strip()
+
+
+def _svg_size(svg: str) -> tuple[int, int]:
+    """The SVG's size in CSS pixels (matplotlib writes points: 1 pt = 4/3 px)."""
+    match = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"[^>]*\sheight="([\d.]+)pt"', svg)
+    if match is None:
+        raise ValueError("matplotlib's SVG has no width and height in points")
+    return round(float(match.group(1)) * 4 / 3), round(float(match.group(2)) * 4 / 3)
+
+
 def to_svg(fig: Figure, *, alt: str, caption: str | None = None) -> str:
-    """Render `fig` as inline SVG inside a `<figure>`, and close it.
+    """Render `fig` as SVG inside a `<figure>`, and close it.
+
+    Inline `<svg>` by default; after [`figures_as_files`][dlbasics.plotting.figures_as_files]
+    two SVG files, one per palette ([`INK`][dlbasics.plotting.INK] for text and axes; text
+    drawn as paths, so it looks the same without the page's fonts), referenced by two
+    lazily loaded `<img>` that reserve their size.
 
     Args:
         fig: A matplotlib figure (ideally from [`new_figure`][dlbasics.plotting.new_figure]).
-        alt: What the figure shows, for screen readers (becomes `aria-label`).
+        alt: What the figure shows, for screen readers (`aria-label`, or the images' `alt`).
         caption: Optional visible caption.
 
     Returns:
         An HTML string for a markdown-exec block with `html="true"`.
     """
     alt = _require_alt(alt)
-    buffer = io.StringIO()
-    _finish(fig)
-    try:
-        with figure_style():
-            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    finally:
-        plt.close(fig)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: invalid inside HTML
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1)
-    return _wrap(svg.strip(), caption)
+    if _asset_dir is None:
+        svg = _svg_text(fig, "none")  # text stays text: smaller, selectable, the page's font
+        svg = svg.replace(
+            "<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1
+        )
+        return _wrap(svg, caption)
+    svg = _svg_text(fig, "path")
+    width, height = _svg_size(svg)
+    files = {
+        palette: _store(svg.replace(_MID_GREY, ink).encode(), ".svg")
+        for palette, ink in INK.items()
+    }
+    return _wrap(_palette_imgs(files, alt, width, height), caption)
 
 
 def _png_html(png: bytes, alt: str, caption: str | None) -> str:
@@ -180,7 +282,35 @@ def _png_html(png: bytes, alt: str, caption: str | None) -> str:
     return _wrap(img, caption)
 
 
-def _png_bytes(fig: Figure, dpi: int) -> bytes:
+def _recolour(fig: Figure, old: str, new: str) -> None:
+    """Give every artist drawn in the colour `old` (text, lines, markers, spines, ticks,
+    patch edges) the colour `new`, keeping its alpha."""
+    from matplotlib.colors import to_hex, to_rgba
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    def swap(colour: Any) -> Any:
+        try:
+            rgba = to_rgba(colour)
+        except ValueError:
+            return colour
+        if to_hex(rgba[:3]) != old:
+            return colour
+        return (*to_rgba(new)[:3], rgba[3])
+
+    for artist in fig.findobj():
+        if isinstance(artist, Text):
+            artist.set_color(swap(artist.get_color()))
+        elif isinstance(artist, Line2D):
+            artist.set_color(swap(artist.get_color()))
+            artist.set_markeredgecolor(swap(artist.get_markeredgecolor()))
+            artist.set_markerfacecolor(swap(artist.get_markerfacecolor()))
+        elif isinstance(artist, Patch):
+            artist.set_edgecolor(swap(artist.get_edgecolor()))
+
+
+def _png_bytes(fig: Figure, dpi: int, close: bool = True) -> bytes:
     """The figure as PNG bytes without a software tag (reproducible); closes the figure."""
     buffer = io.BytesIO()
     _finish(fig)
@@ -188,46 +318,89 @@ def _png_bytes(fig: Figure, dpi: int) -> bytes:
         with figure_style():
             fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     finally:
-        plt.close(fig)
+        if close:
+            plt.close(fig)
     return buffer.getvalue()
 
 
-def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 100) -> str:
-    """Render `fig` as an inline PNG inside a `<figure>`, and close it (deterministic bytes)."""
-    alt = _require_alt(alt)
-    return _png_html(_png_bytes(fig, dpi), alt, caption)
+def _palette_pngs(fig: Figure, dpi: int) -> dict[str, bytes]:
+    """One PNG per palette: the mid-grey text and axes drawn in that palette's ink."""
+    out = {}
+    _finish(fig)
+    try:
+        current = _MID_GREY
+        for palette, ink in INK.items():
+            _recolour(fig, current, ink)
+            current = ink
+            out[palette] = _png_bytes(fig, dpi, close=False)
+    finally:
+        plt.close(fig)
+    return out
 
 
-def _webp_html(rgba: Any, alt: str, caption: str | None, quality: int) -> str:
+def _raster_figure(
+    pngs: dict[str, bytes],
+    alt: str,
+    caption: str | None,
+    encode: Callable[[bytes], bytes],
+    suffix: str,
+) -> str:
     from PIL import Image
 
-    if not 1 <= quality <= 100:
-        raise ValueError(f"quality must be in [1, 100], got {quality}")
+    width, height = Image.open(io.BytesIO(next(iter(pngs.values())))).size
+    files = {palette: _store(encode(png), suffix) for palette, png in pngs.items()}
+    return _wrap(_palette_imgs(files, alt, width, height), caption)
+
+
+def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 100) -> str:
+    """Render `fig` as PNG inside a `<figure>`, and close it (deterministic bytes): inline,
+    or one file per palette after [`figures_as_files`][dlbasics.plotting.figures_as_files]."""
+    alt = _require_alt(alt)
+    if _asset_dir is None:
+        return _png_html(_png_bytes(fig, dpi), alt, caption)
+    return _raster_figure(_palette_pngs(fig, dpi), alt, caption, lambda png: png, ".png")
+
+
+def _webp(rgba: Any, quality: int) -> bytes:
+    from PIL import Image
+
     buffer = io.BytesIO()
     # method=4: libwebp's default trade-off of encoding time against size.
     Image.fromarray(rgba).save(buffer, format="WEBP", quality=quality, method=4)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    img = f'<img src="data:image/webp;base64,{data}" alt="{html.escape(alt, quote=True)}">'
-    return _wrap(img, caption)
+    return buffer.getvalue()
+
+
+def _png_to_webp(png: bytes, quality: int) -> bytes:
+    from PIL import Image
+
+    return _webp(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")), quality)
 
 
 def fig_to_webp(
     fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 100, quality: int = 82
 ) -> str:
-    """Render `fig` as an inline lossy WebP (with transparency) inside a `<figure>`; close it.
+    """Render `fig` as lossy WebP (with transparency) inside a `<figure>`; close it.
 
     For grids of photographs, where PNG is five to ten times larger. The bytes are
-    reproducible: the same figure gives the same file.
+    reproducible: the same figure gives the same file. Inline, or one file per palette after
+    [`figures_as_files`][dlbasics.plotting.figures_as_files].
     """
-    from PIL import Image
-
     alt = _require_alt(alt)
-    rgba = np.asarray(Image.open(io.BytesIO(_png_bytes(fig, dpi))).convert("RGBA"))
-    return _webp_html(rgba, alt, caption, quality)
+    if not 1 <= quality <= 100:
+        raise ValueError(f"quality must be in [1, 100], got {quality}")
+    if _asset_dir is None:
+        data = base64.b64encode(_png_to_webp(_png_bytes(fig, dpi), quality)).decode("ascii")
+        img = f'<img src="data:image/webp;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+        return _wrap(img, caption)
+    return _raster_figure(
+        _palette_pngs(fig, dpi), alt, caption, lambda png: _png_to_webp(png, quality), ".webp"
+    )
 
 
 def image_to_png(image: Any, *, alt: str, caption: str | None = None) -> str:
-    """Encode an image array (H×W or H×W×3/4; uint8, or float in [0, 1]) as an inline PNG."""
+    """Encode an image array (H×W or H×W×3/4; uint8, or float in [0, 1]) as PNG: inline, or
+    one file (the same on both palettes) after
+    [`figures_as_files`][dlbasics.plotting.figures_as_files]."""
     from PIL import Image
 
     alt = _require_alt(alt)
@@ -242,7 +415,10 @@ def image_to_png(image: Any, *, alt: str, caption: str | None = None) -> str:
         array = np.round(np.clip(array, 0.0, 1.0) * 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", optimize=True)
-    return _png_html(buffer.getvalue(), alt, caption)
+    if _asset_dir is None:
+        return _png_html(buffer.getvalue(), alt, caption)
+    height, width = array.shape[:2]
+    return _wrap(_img(_store(buffer.getvalue(), ".png"), alt, width, height, None), caption)
 
 
 def _format_cell(value: Any, floatfmt: str) -> str:

@@ -299,7 +299,9 @@ def _trained_mlp(result: dict[str, Any], lr: float, bn: str) -> _MLP:
     """The network that `learning_rate_sweep` returned in `result`, at `lr` (eval mode).
 
     Callers fetch `result` once: without the disk cache every call would train the sweep."""
-    model = _MLP(bn=bn)
+    with torch.random.fork_rng():  # the initial weights are overwritten: draw them aside
+        torch.manual_seed(0)
+        model = _MLP(bn=bn)
     _load(model, result["states"][(lr, bn)])
     return model.eval()
 
@@ -637,6 +639,8 @@ def conv_training(
     return out
 
 
+@cached  # cheap, but loading the digits costs a warm build a second
+@torch_threads(1)
 def feature_map_statistics(seed: int = 0) -> dict[str, Any]:
     """Per-channel mean and std of the first conv layer's maps, before and after BatchNorm2d.
 
@@ -875,7 +879,6 @@ def _mean_acc(run: dict[str, Any], last: int = 5) -> float:
     return float(np.mean(run["test_acc"][-last:]))
 
 
-@cached  # the figure's HTML too: a warm build then draws nothing
 def training_path_medians(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
     """Median of each measurement over the path: (without BN, with BN)."""
     keys = ("dist_shift", "grad_shift", "loss_range", "grad_change", "beta")

@@ -207,6 +207,7 @@ def _train_digits(
 
 
 @cached
+@torch_threads(1)
 def sgd_update_check(lr: float = 0.1, seed: int = 0) -> float:
     r"""One [`SGD`][dlbasics.optimizers.SGD] step on the page's network vs \(W - \alpha\,dJ/dW\).
 
@@ -227,6 +228,7 @@ def sgd_update_check(lr: float = 0.1, seed: int = 0) -> float:
 
 
 @cached
+@torch_threads(1)
 def gd_variants(
     lrs: tuple[float, float, float] = (0.5, 0.1, 0.01), seed: int = 0
 ) -> dict[str, dict[str, np.ndarray]]:
@@ -357,6 +359,7 @@ def lr_schedule_curves(
 
 
 @cached
+@torch_threads(1)
 def ema_window_rows(betas: Sequence[float] = (0.5, 0.9, 0.98)) -> list[list[Any]]:
     """Rows: β, the rule of thumb 1/(1−β), the weight inside it, samples holding 90 %."""
     rows = []
@@ -368,6 +371,7 @@ def ema_window_rows(betas: Sequence[float] = (0.5, 0.9, 0.98)) -> list[list[Any]
 
 
 @cached
+@torch_threads(1)
 def momentum_paths(
     condition: float = 25.0, lr: float = 0.075, beta: float = 0.9, steps: int = 60
 ) -> dict[str, np.ndarray]:
@@ -424,6 +428,7 @@ def momentum_condition_rows(
 
 
 @cached
+@torch_threads(1)
 def momentum_form_rows(lr: float = 0.075, beta: float = 0.9, steps: int = 100) -> list[list[Any]]:
     """The textbook average vs torch's sum on the quadratic: largest distance between paths."""
     start = SURFACES["quadratic"].start
@@ -451,6 +456,7 @@ def momentum_form_rows(lr: float = 0.075, beta: float = 0.9, steps: int = 100) -
 
 
 @cached
+@torch_threads(1)
 def momentum_buffer(beta: float = 0.9, steps: int = 60) -> dict[str, np.ndarray]:
     """Buffers under a constant gradient g = 1: torch's sum → 1/(1−β), the average → 1."""
     out: dict[str, list[float]] = {"torch SGD buffer": [], "textbook v": []}
@@ -483,6 +489,7 @@ def _constant_gradient_steps(
 
 
 @cached
+@torch_threads(1)
 def rmsprop_eps_placement(
     eps: float = 1e-8, alpha: float = 0.99, steps: int = 3000
 ) -> dict[str, np.ndarray]:
@@ -505,6 +512,7 @@ def rmsprop_eps_placement(
 
 
 @cached
+@torch_threads(1)
 def rmsprop_alpha_steps(
     alphas: Sequence[float] = (0.9, 0.99, 0.999), steps: int = 600, drop_at: int = 300
 ) -> dict[str, np.ndarray]:
@@ -522,6 +530,7 @@ def rmsprop_alpha_steps(
 
 
 @cached
+@torch_threads(1)
 def adam_first_steps(steps: int = 300, seed: int = 0) -> dict[str, np.ndarray]:
     """Step / lr of Adam with and without bias correction, constant and noisy gradients."""
     noisy = np.random.default_rng(seed).normal(1.0, 1.0, steps)
@@ -614,6 +623,7 @@ SURFACE_LRS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 
 
 @cached
+@torch_threads(1)
 def lr_decay_runs(
     lr: float = 0.3,
     epochs: int = 20,
@@ -642,6 +652,7 @@ def lr_decay_runs(
 
 
 @cached
+@torch_threads(1)
 def weight_decay_runs(
     weight_decays: tuple[float, ...] = (0.0, 1e-3, 1e-2, 1e-1, 1.0),
     lr: float = 3e-3,
@@ -669,6 +680,7 @@ def weight_decay_runs(
 
 
 @cached
+@torch_threads(1)
 def lr_sweep(
     names: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam", "AdamW"),
     lrs: tuple[float, ...] = LR_GRID,
@@ -687,6 +699,7 @@ def lr_sweep(
 
 
 @cached
+@torch_threads(1)
 def optimizer_comparison(
     names: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam", "AdamW"),
     seeds: tuple[int, ...] = (0, 1, 2, 3),

@@ -59,6 +59,7 @@ __all__ = [
     "pretraining_run",
     "reconstruction",
     "run_transfer",
+    "texture_style_loss_rows",
     "texture_synthesis",
     "tutorial_layer_names",
     "weight_grid",
@@ -110,12 +111,50 @@ def run_transfer(
     optimizer_options: dict[str, Any] | None = None,
     seed: int = 0,
     precision: str = "float32",
+    threads: int = 2,
 ) -> dict[str, Any]:
-    """[`transfer_style`][dlbasics.style_transfer.transfer_style] on named offline images, cached.
+    """[`transfer_style`][dlbasics.style_transfer.transfer_style] on named offline images, cached,
+    on `threads` torch threads (two: the convolutions use both cores of the build machines;
+    the number is part of the result, since it fixes the order of the sums).
 
     Returns:
         `{"image": (H, W, 3) uint8, "history": {...}}`.
     """
+    with torch_threads(threads):
+        return _run_transfer(
+            content,
+            style,
+            size,
+            steps,
+            features,
+            content_layers,
+            style_layers,
+            content_weight,
+            style_weight,
+            optimizer,
+            init,
+            optimizer_options,
+            seed,
+            precision,
+        )
+
+
+def _run_transfer(
+    content: str,
+    style: str,
+    size: int,
+    steps: int,
+    features: str,
+    content_layers: tuple[str, ...],
+    style_layers: tuple[str, ...],
+    content_weight: float,
+    style_weight: float,
+    optimizer: str,
+    init: str,
+    optimizer_options: dict[str, Any] | None,
+    seed: int,
+    precision: str,
+) -> dict[str, Any]:
     result = transfer_style(
         load_image(content),
         load_image(style),
@@ -137,6 +176,8 @@ def run_transfer(
     return {"image": _as_uint8(result.image), "history": result.history}
 
 
+@cached  # the drawn stained glass takes seconds: a warm build reads it
+@torch_threads(2)
 def page_images(size: int = 128) -> dict[str, np.ndarray]:
     """The content and style images of the page at `size` (shorter side), as uint8."""
     return {
@@ -163,6 +204,7 @@ def _lfw_split(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cached
+@torch_threads(2)
 def linear_probe_accuracy(
     label_counts: tuple[int, ...] = (4, 10, 20, 50, 100), repeats: int = 10, px: int = 32
 ) -> dict[str, dict[int, tuple[float, float]]]:
@@ -230,6 +272,7 @@ class _SmallConvNet(nn.Module):
 
 
 @cached
+@torch_threads(2)
 def finetune_accuracy(
     train_sizes: tuple[int, ...] = (10, 40), steps: int = 30, px: int = 32, seed: int = 0
 ) -> dict[str, dict[int, float]]:
@@ -326,6 +369,30 @@ def texture_synthesis(
 
 
 @cached
+@torch_threads(2)
+def texture_style_loss_rows(size: int = 128) -> list[list[Any]]:
+    """Each texture of [`texture_synthesis`][dlbasics.style_transfer.experiments.texture_synthesis]
+    (matched on conv1_1 … conv{n}_1, n = 1 … 5), scored layer by layer: its style loss against
+    the stained glass at every layer of `DEFAULT_STYLE_LAYERS`.
+
+    Returns:
+        Rows `[label, loss at conv1_1, …, loss at conv5_1]`.
+    """
+    net = vgg19_features(DEFAULT_STYLE_LAYERS)
+    rows: list[list[Any]] = []
+    with torch.no_grad():
+        target = net(load_rgb(load_image(PAGE_STYLE), size))
+        for n in range(1, len(DEFAULT_STYLE_LAYERS) + 1):
+            got = net(load_rgb(texture_synthesis(n, size=size)["image"]))
+            rows.append(
+                [f"conv1_1 … {DEFAULT_STYLE_LAYERS[n - 1]}"]
+                + [float(style_loss(got[k], gram_matrix(target[k]))) for k in DEFAULT_STYLE_LAYERS]
+            )
+    return rows
+
+
+@cached
+@torch_threads(2)
 def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
     """Numbers behind section 4: shuffle invariance, the MMD identity, the normalisations.
 
@@ -416,6 +483,7 @@ def weight_grid(*, size: int = 96, steps: int = GRID_STEPS) -> list[dict[str, An
 
 
 @cached
+@torch_threads(2)
 def calibrated_weights(features: str, size: int = 128) -> tuple[float, float]:
     """Content and style weights that put another network's losses on VGG19's scale.
 
@@ -477,8 +545,7 @@ def pretraining_run(features: str, *, size: int = 128, steps: int = HERO_STEPS) 
 
 def _precision_runs() -> list[tuple[str, str, int]]:
     """`(label, precision, torch threads)` of each run of `precision_comparison`."""
-    threads = torch.get_num_threads()
-    other = 1 if threads > 1 else 2
+    threads, other = 2, 1  # the page's experiments run on two threads (`run_transfer`)
     runs = [("float32", "float32", threads)]
     if bfloat16_support("cpu") != "none":
         runs.append(("bfloat16", "bfloat16", threads))
@@ -487,6 +554,7 @@ def _precision_runs() -> list[tuple[str, str, int]]:
 
 
 @cached
+@torch_threads(2)
 def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[str, Any]:
     """The default transfer in float32, in bfloat16, and in float32 on another thread count.
 
@@ -505,10 +573,12 @@ def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[st
     out: dict[str, Any] = {"runs": {}, "bfloat16_support": bfloat16_support("cpu")}
     uncached_transfer = run_transfer.__wrapped__  # type: ignore[attr-defined]
     for label, precision, n_threads in _precision_runs():
-        with torch_threads(n_threads), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # "emulated": the page says so
             start = time.perf_counter()  # uncached on purpose: the run's time is the point
-            result = uncached_transfer(size=size, steps=steps, precision=precision)
+            result = uncached_transfer(
+                size=size, steps=steps, precision=precision, threads=n_threads
+            )
             seconds = time.perf_counter() - start
         out["runs"][label] = {**result, "seconds_per_eval": seconds / steps}
     return out

@@ -131,7 +131,10 @@ class VGG19Features(nn.Module):
         for name in self._order:
             if name.startswith("conv"):
                 weight, bias = convs[name]
-                conv = nn.Conv2d(weight.shape[1], weight.shape[0], kernel_size=3, padding=1)
+                # skip_init: no default initialisation (its random draws are overwritten).
+                conv = nn.utils.skip_init(
+                    nn.Conv2d, weight.shape[1], weight.shape[0], kernel_size=3, padding=1
+                )
                 # Channels-last (NHWC), the layout oneDNN's CPU convolutions compute in:
                 # NCHW tensors would be reordered on every call (benchmarks/ measures it).
                 nhwc = weight.detach().float().contiguous(memory_format=torch.channels_last)
@@ -318,7 +321,7 @@ class RandomFeatures(nn.Module):
         self.layers = tuple(f"k{k}" for k in kernel_sizes)
         self.convs = nn.ModuleDict()
         for k in kernel_sizes:
-            conv = nn.Conv2d(3, channels, kernel_size=k, padding=k // 2)
+            conv = nn.utils.skip_init(nn.Conv2d, 3, channels, kernel_size=k, padding=k // 2)
             w = torch.randn(channels, 3, k, k, generator=generator)
             w -= w.mean(dim=(1, 2, 3), keepdim=True)  # zero-mean filters: blind to brightness
             w /= w.flatten(1).norm(dim=1).view(-1, 1, 1, 1)  # unit norm: scales comparable
