@@ -2,13 +2,16 @@
 
 To bound the time, both builds start from a copy of the experiment cache of `make build`
 (`.cache/dlbasics`), **minus the entries of one topic whose experiments draw random
-numbers**, which both builds therefore recompute from scratch. Only the sitemap's dates
-may differ.
+numbers**, which both builds therefore recompute from scratch. The first build computes them
+in the prefill pool's worker processes (tools/prefill.py), the second serially in MkDocs'
+own process (`DLBASICS_PREFILL=0`): so this also checks that the pool changes no byte. Only
+the sitemap's dates may differ.
 """
 
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import shutil
 import subprocess
@@ -25,12 +28,14 @@ RECOMPUTED = ("dlbasics.focal_loss.experiments", "dlbasics.focal_loss.figures")
 pytestmark = [pytest.mark.site, pytest.mark.slow]
 
 
-def build(tmp: Path, name: str) -> Path:
+def build(tmp: Path, name: str, *, pool: bool) -> Path:
     cache = tmp / f"cache-{name}"
     if CACHE.exists():
-        shutil.copytree(CACHE, cache, ignore=shutil.ignore_patterns(*RECOMPUTED))
+        # Without the manifest every page counts as stale: the pool runs them all.
+        shutil.copytree(CACHE, cache, ignore=shutil.ignore_patterns(*RECOMPUTED, ".pages.json"))
     site = tmp / f"site-{name}"
     env = dict(os.environ, DLBASICS_CACHE_DIR=str(cache), NO_MKDOCS_2_WARNING="1")
+    env["DLBASICS_PREFILL"] = "1" if pool else "0"
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
         cwd=ROOT,
@@ -58,6 +63,8 @@ def differing(a: Path, b: Path) -> list[str]:
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     if os.environ.get("DLBASICS_REQUIRE_SITE") is None and not CACHE.exists():
         pytest.skip("run `make build` first (the second build reuses its cache)")
-    first = build(tmp_path, "a")
-    second = build(tmp_path, "b")
+    first = build(tmp_path, "a", pool=True)
+    second = build(tmp_path, "b", pool=False)
+    report = json.loads((tmp_path / "cache-a" / ".prefill.json").read_text(encoding="utf-8"))
+    assert "focal-loss.md" in [r["page"] for r in report["pages"]]  # the pool computed it
     assert differing(first, second) == []

@@ -33,6 +33,8 @@ from mkdocs.structure.pages import Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import notebooks  # a sibling module, not an installed package
+import prefill
+import serve_state
 
 log = logging.getLogger("mkdocs.hooks.dlbasics")
 
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 DOWNLOADS = "downloads"
+LIBRARY = ROOT / "src" / "dlbasics"
 
 
 def _source_commit() -> str | None:
@@ -56,8 +59,17 @@ def _source_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def on_startup(command: str, dirty: bool, **_: Any) -> None:
+    if command == "serve":
+        serve_state.start(dirty)
+
+
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     os.environ.setdefault("MPLBACKEND", "Agg")
+    if serve_state.dirty():  # before importing dlbasics: an edited module is re-imported
+        changed = serve_state.reload_changed_library(LIBRARY)
+        if changed:
+            log.info("library changed: %s", ", ".join(sorted(changed)))
     import dlbasics.cache
 
     cache = os.environ.get("DLBASICS_CACHE_DIR") or ROOT / ".cache" / "dlbasics"
@@ -87,8 +99,29 @@ _ASSET_URL = re.compile(r'src="dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))"')
 _assets_used: set[str] = set()
 
 
+_page_calls: dict[str, set[tuple[str, str]]] = {}
+
+
+def on_pre_build(config: MkDocsConfig, **_: Any) -> None:
+    """Fill the cache for the pages whose results are missing, in a pool (see prefill.py)."""
+    import dlbasics.cache
+
+    folder = dlbasics.cache.cache_dir()
+    assert folder is not None
+    if serve_state.dirty() and serve_state.rebuilding():
+        return  # an author's edit under `mkdocs serve`: it recomputes only what it touches
+    docs = Path(config.docs_dir)
+    pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+    prefill.prefill(docs, pages, folder, log)
+
+
 def on_page_content(html: str, page: Page, **_: Any) -> str:
-    """`dlb-asset:NAME` (a figure file) becomes the file's URL relative to the page."""
+    """`dlb-asset:NAME` (a figure file) becomes the file's URL relative to the page; the
+    cached functions the page called are recorded for the next build's prefill."""
+    import dlbasics.cache
+
+    _page_calls[page.file.src_uri] = set(dlbasics.cache.calls())
+    dlbasics.cache.calls().clear()
     prefix = "../" * page.url.count("/") + FIGURES + "/"
 
     def relative(match: re.Match[str]) -> str:
@@ -99,8 +132,19 @@ def on_page_content(html: str, page: Page, **_: Any) -> str:
 
 
 def on_post_build(config: MkDocsConfig, **_: Any) -> None:
-    """Copy the figure files the pages reference into the site."""
+    """Copy the figure files the pages reference into the site; write the prefill manifest."""
+    import dlbasics.cache
     import dlbasics.plotting
+
+    folder = dlbasics.cache.cache_dir()
+    assert folder is not None
+    used = {page: calls for page, calls in _page_calls.items() if calls}
+    prefill.write_manifest(folder, Path(config.docs_dir), used)
+    if "autorefs" in config.plugins:
+        serve_state.save_autorefs(config.plugins["autorefs"], folder)
+    if "material/search" in config.plugins:
+        serve_state.stash_search(config.plugins["material/search"])
+    serve_state.built()
 
     store = dlbasics.plotting.figures_as_files(dlbasics.plotting._asset_dir)
     assert store is not None
@@ -123,7 +167,30 @@ def _download_stem(src_uri: str) -> str:
     return src_uri.removesuffix(".md").replace("/", "-")
 
 
+def _dirty_rebuild(files: Files, config: MkDocsConfig) -> None:
+    """Under `mkdocs serve --dirty`: keep the cross-references and the search index of the
+    pages not rebuilt, and rebuild the pages that use an edited library module."""
+    import dlbasics.cache
+
+    folder = dlbasics.cache.cache_dir()
+    assert folder is not None
+    if "autorefs" in config.plugins:
+        serve_state.restore_autorefs(config.plugins["autorefs"], folder)
+    if "material/search" in config.plugins:
+        serve_state.restore_search(config.plugins["material/search"])
+    changed = serve_state.changed_library()
+    if not changed:
+        return
+    pages = {f.src_uri: f for f in files.documentation_pages()}
+    stale = serve_state.pages_using(Path(config.docs_dir), sorted(pages), changed, LIBRARY)
+    for uri in sorted(stale):
+        pages[uri].is_modified = lambda: True  # type: ignore[method-assign]
+    log.info("rebuilding the pages that use it: %s", ", ".join(sorted(stale)) or "none")
+
+
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
+    if serve_state.dirty():
+        _dirty_rebuild(files, config)
     paths = [KATEX_DIST / name for name in KATEX_FILES]
     paths += sorted((KATEX_DIST / "fonts").glob("*.woff2"))
     for path in paths:
@@ -158,6 +225,9 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Page, files: Files, **_: Any) -> str:
+    import dlbasics.cache
+
+    dlbasics.cache.calls().clear()  # what this page's blocks call is recorded from here
     stem = _download_stem(page.file.src_uri)
     if files.get_file_from_path(f"{DOWNLOADS}/{stem}.ipynb") is None:
         return markdown

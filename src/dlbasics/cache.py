@@ -83,6 +83,8 @@ __all__ = [
     "cache_dir",
     "cache_key",
     "cached",
+    "calls",
+    "closure_digest",
     "definitions_reached",
     "disable",
     "enable",
@@ -530,6 +532,28 @@ def _top_level(func: Callable[..., Any]) -> tuple[str, str]:
     return func.__module__, qualname.split(".")[0]
 
 
+def closure_digest(func: Callable[..., Any]) -> str:
+    """A digest of everything but the arguments that `func`'s keys cover: the definitions it
+    reaches, their packages' versions, its thread count. Equal digests, equal keys for equal
+    arguments."""
+    func = getattr(func, "__wrapped__", func)
+    closure = _closure_of(*_top_level(func))
+    h = hashlib.sha256(closure.digest().encode())
+    h.update(_versions(closure.externals).encode())
+    h.update(_threads(func, closure).encode())
+    return h.hexdigest()
+
+
+#: `(module, qualname)` of every cached function called while the cache was on.
+_calls: set[tuple[str, str]] = set()
+
+
+def calls() -> set[tuple[str, str]]:
+    """The cached functions called (hit or miss) since the last `calls().clear()`, as
+    `(module, qualname)`: the site's build records them per page."""
+    return _calls
+
+
 def definitions_reached(func: Callable[..., Any]) -> list[str]:
     """The definitions `func`'s key covers, as sorted `module:name` strings (see the module
     docs). `func` may be the cached wrapper or the function itself."""
@@ -797,6 +821,7 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
         folder = cache_dir()
         if folder is None:
             return func(*args, **kwargs)
+        _calls.add((func.__module__, func.__qualname__))
         key = cache_key(func, args, kwargs)
         # One folder per module, so a module's results can be listed or dropped together.
         path = folder / func.__module__ / f"{key}.pkl"
