@@ -377,3 +377,47 @@ def test_sigmoid_small_gamma_finite_on_a_dense_logit_grid(gamma: float, dtype: t
         loss = sigmoid_focal_loss(x, t, alpha=0.25, gamma=gamma)
         (grad,) = torch.autograd.grad(loss.sum(), x)
         assert torch.isfinite(loss).all() and torch.isfinite(grad).all(), target
+
+
+# --- FL*, the appendix's variant ---------------------------------------------------------------
+
+
+def test_focal_loss_star_is_the_appendix_formula() -> None:
+    from dlbasics.focal_loss import focal_loss_star
+
+    x = torch.linspace(-8, 8, 41, dtype=torch.float64)
+    for t in (torch.ones_like(x), torch.zeros_like(x)):
+        x_t = (2 * t - 1) * x
+        expected = -torch.log(torch.sigmoid(2.0 * x_t + 1.0)) / 2.0
+        torch.testing.assert_close(focal_loss_star(x, t, gamma=2.0, beta=1.0), expected)
+    # gamma = 1, beta = 0 is cross-entropy.
+    t = (torch.arange(41) % 2).double()
+    torch.testing.assert_close(
+        focal_loss_star(x, t, gamma=1.0, beta=0.0, reduction="mean"),
+        F.binary_cross_entropy_with_logits(x, t),
+    )
+    big = torch.tensor([1e4, -1e4], dtype=torch.float64, requires_grad=True)
+    focal_loss_star(big, torch.tensor([1.0, 1.0], dtype=torch.float64)).sum().backward()
+    assert torch.isfinite(big.grad).all()
+
+
+def test_focal_loss_star_gradient() -> None:
+    from dlbasics.focal_loss import focal_loss_star
+
+    x = torch.randn(12, dtype=torch.float64, requires_grad=True)
+    t = (torch.rand(12, dtype=torch.float64) > 0.5).double()
+    assert torch.autograd.gradcheck(lambda z: focal_loss_star(z, t, 4.0, 0.0), (x,))
+
+
+def test_focal_loss_star_rejects_bad_arguments() -> None:
+    from dlbasics.focal_loss import focal_loss_star
+
+    x = torch.zeros(3)
+    with pytest.raises(ValueError, match="gamma"):
+        focal_loss_star(x, x, gamma=0.0)
+    with pytest.raises(ValueError, match="targets"):
+        focal_loss_star(x, torch.zeros(2))
+    with pytest.raises(TypeError, match="beta"):
+        focal_loss_star(x, x, beta="1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="reduction"):
+        focal_loss_star(x, x, reduction="max")

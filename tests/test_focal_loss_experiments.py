@@ -140,3 +140,48 @@ def test_paper_tables_say_what_the_page_reads_from_them() -> None:
     assert best[:2] == (2.0, 0.25)
     alphas = [a for _, a, _ in experiments.PAPER_TABLE_1B]
     assert alphas == sorted(alphas, reverse=True)  # the best α falls as γ rises
+
+
+def closed_form_ratio(p: float, gamma: float) -> float:
+    """|dFL/dx| / |dCE/dx| for a positive, written independently of the library."""
+    return (1 - p) ** gamma - gamma * p * (1 - p) ** (gamma - 1) * math.log(p)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0, 5.0])
+def test_gradient_ratio_and_its_crossing_match_the_closed_form(gamma: float) -> None:
+    for p in (0.01, 0.2, 0.5, 0.9):
+        assert experiments.gradient_ratio(p, gamma) == pytest.approx(
+            closed_form_ratio(p, gamma), rel=1e-9
+        )
+    crossing = experiments.gradient_ratio_crossing(gamma)
+    assert closed_form_ratio(crossing, gamma) == pytest.approx(1.0, abs=1e-9)
+    assert closed_form_ratio(crossing / 2, gamma) > 1 > closed_form_ratio((1 + crossing) / 2, gamma)
+    curves = experiments.gradient_ratio_curves(gammas=(gamma,), num=50)
+    expected = [closed_form_ratio(p, gamma) for p in curves["p"]]
+    np.testing.assert_allclose(curves["ratio"][gamma], expected, rtol=1e-8)
+
+
+def test_the_crossings_the_page_quotes() -> None:
+    got = {g: round(experiments.gradient_ratio_crossing(g), 2) for g in (0.5, 1.0, 2.0, 5.0)}
+    assert got == {0.5: 0.42, 1.0: 0.37, 2.0: 0.30, 5.0: 0.20}
+    assert round(experiments.gradient_ratio(0.5, 2.0), 2) == 0.60
+    with pytest.raises(ValueError, match="gamma"):
+        experiments.gradient_ratio_crossing(0.0)
+
+
+def test_loss_star_curves_follow_the_appendix_formula() -> None:
+    curves = experiments.loss_star_curves(params=((2.0, 1.0),), num=30)
+    p_t = curves["p_t"]
+    x = np.log(p_t) - np.log1p(-p_t)
+    expected = np.log1p(np.exp(-(2.0 * x + 1.0))) / 2.0  # -log σ(γx + β) / γ
+    np.testing.assert_allclose(curves["star"][(2.0, 1.0)], expected, rtol=1e-6)
+    np.testing.assert_allclose(curves["ce"], -np.log(p_t), rtol=1e-9)
+
+
+def test_tuning_sweep_keeps_the_runs_it_averages() -> None:
+    sweep = experiments.tuning_sweep(
+        imbalance=10, gammas=(0.0, 2.0), alphas=(0.25,), seeds=(0, 1, 2)
+    )
+    assert sweep["runs"].shape == (3, 2, 1)
+    np.testing.assert_allclose(sweep["ap"], sweep["runs"].mean(axis=0))
+    np.testing.assert_allclose(sweep["std"], sweep["runs"].std(axis=0, ddof=1))

@@ -37,6 +37,18 @@ def test_small_training_runs_and_plots() -> None:
 
 def test_page_plots_render() -> None:
     assert 'aria-label="Focal loss' in figures.plot_loss_curves(experiments.loss_curves(num=20))
-    assert figures.plot_gradient_curves(experiments.gradient_curves(num=21)).startswith("<figure")
+    ratios = experiments.gradient_ratio_curves(gammas=(2.0,), num=21)
+    ratios["crossing"] = {2.0: experiments.gradient_ratio_crossing(2.0)}
+    drawn = figures.plot_gradient_curves(experiments.gradient_curves(num=21), ratios)
+    assert drawn.startswith("<figure")
+    star = figures.plot_loss_star(experiments.loss_star_curves(num=20))
+    assert 'aria-label="Cross-entropy, focal loss' in star
+
+
+def test_one_colour_per_gamma_and_method() -> None:
+    assert len(set(figures.GAMMA_COLORS.values())) == len(figures.GAMMA_COLORS)
+    assert figures.METHOD_COLORS["CE"] == figures.GAMMA_COLORS[0.0]
+    assert figures.METHOD_COLORS["FL (γ = 2, α = 0.25)"] == figures.GAMMA_COLORS[2.0]
+    assert set(figures.METHOD_COLORS) == set(experiments.METHODS)
     cumulative = experiments.cumulative_loss(n_anchors=2_002, neg_per_pos=100, points=20)
     assert figures.plot_cumulative_loss(cumulative).startswith("<figure")

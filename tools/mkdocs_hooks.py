@@ -33,6 +33,7 @@ from mkdocs.structure.pages import Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import notebooks  # a sibling module, not an installed package
+import page_conventions
 import prefill
 import serve_state
 
@@ -115,13 +116,18 @@ def on_pre_build(config: MkDocsConfig, **_: Any) -> None:
     prefill.prefill(docs, pages, folder, log)
 
 
+CLAIMS_PAGE = "claims.md"
+_blocks: dict[str, list[dict[str, Any]]] = {}
+
+
 def on_page_content(html: str, page: Page, **_: Any) -> str:
-    """`dlb-asset:NAME` (a figure file) becomes the file's URL relative to the page; the
-    cached functions the page called are recorded for the next build's prefill."""
+    """`dlb-asset:NAME` (a figure file) becomes the file's URL relative to the page; figures
+    are numbered; the cached functions the page called are recorded for the next prefill."""
     import dlbasics.cache
 
     _page_calls[page.file.src_uri] = set(dlbasics.cache.calls())
     dlbasics.cache.calls().clear()
+    html, _ = page_conventions.number_figures(html)
     prefix = "../" * page.url.count("/") + FIGURES + "/"
 
     def relative(match: re.Match[str]) -> str:
@@ -140,6 +146,9 @@ def on_post_build(config: MkDocsConfig, **_: Any) -> None:
     assert folder is not None
     used = {page: calls for page, calls in _page_calls.items() if calls}
     prefill.write_manifest(folder, Path(config.docs_dir), used)
+    import dlbasics.claims
+
+    page_conventions.write_report(config.site_dir, dlbasics.claims.claims(), _blocks)
     if "autorefs" in config.plugins:
         serve_state.save_autorefs(config.plugins["autorefs"], folder)
     if "material/search" in config.plugins:
@@ -221,13 +230,26 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
                 content=notebooks.to_script(markdown, title=title, page_url=url),
             )
         )
+    # The claims page is generated, and appended last so that MkDocs renders it last.
+    files.append(File.generated(config, CLAIMS_PAGE, content="# Claims checked by this build\n"))
     return files
 
 
 def on_page_markdown(markdown: str, page: Page, files: Files, **_: Any) -> str:
     import dlbasics.cache
+    import dlbasics.claims
 
     dlbasics.cache.calls().clear()  # what this page's blocks call is recorded from here
+    uri = page.file.src_uri
+    if uri == CLAIMS_PAGE:  # rendered last: every other page's claims are in
+        titles = {
+            f.src_uri: f.page.title
+            for f in files.documentation_pages()
+            if f.page is not None and f.page.title
+        }
+        return page_conventions.claims_markdown(dlbasics.claims.claims(), titles)
+    dlbasics.claims.forget(uri)
+    markdown, _blocks[uri] = page_conventions.locate_blocks(markdown, uri)
     stem = _download_stem(page.file.src_uri)
     if files.get_file_from_path(f"{DOWNLOADS}/{stem}.ipynb") is None:
         return markdown

@@ -56,6 +56,7 @@ __all__ = [
     "image_to_png",
     "markdown_table",
     "new_figure",
+    "smallest_text_pt",
     "to_svg",
 ]
 
@@ -211,16 +212,38 @@ def _store(data: bytes, suffix: str) -> str:
     return ASSET_SCHEME + name
 
 
-def _img(src: str, alt: str, width: int, height: int, palette: str | None) -> str:
+def _img(
+    src: str, alt: str, width: int, height: int, palette: str | None, font_px: float | None
+) -> str:
     cls = f' class="dlb-{palette}"' if palette else ""
+    font = f' data-font-px="{font_px:.1f}"' if font_px else ""
     return (
         f'<img{cls} src="{src}" alt="{html.escape(alt, quote=True)}" width="{width}" '
-        f'height="{height}" loading="lazy" decoding="async">'
+        f'height="{height}"{font} loading="lazy" decoding="async">'
     )
 
 
-def _palette_imgs(files: dict[str, str], alt: str, width: int, height: int) -> str:
-    return "".join(_img(src, alt, width, height, palette) for palette, src in files.items())
+def _palette_imgs(
+    files: dict[str, str], alt: str, width: int, height: int, font_px: float | None
+) -> str:
+    return "".join(
+        _img(src, alt, width, height, palette, font_px) for palette, src in files.items()
+    )
+
+
+def smallest_text_pt(fig: Figure) -> float | None:
+    """The size, in points, of the smallest visible text of `fig` (None if it has none).
+
+    A figure shows its text at `size × (displayed width / drawn width)`: the pages' browser
+    test reads it (as `data-font-px` on the image) to keep every figure's text legible."""
+    from matplotlib.text import Text
+
+    sizes = [
+        float(t.get_fontsize())
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_alpha() != 0
+    ]
+    return min(sizes) if sizes else None
 
 
 def _svg_text(fig: Figure, fonttype: str) -> str:
@@ -267,13 +290,15 @@ def to_svg(fig: Figure, *, alt: str, caption: str | None = None) -> str:
             "<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1
         )
         return _wrap(svg, caption)
+    smallest = smallest_text_pt(fig)
     svg = _svg_text(fig, "path")
     width, height = _svg_size(svg)
     files = {
         palette: _store(svg.replace(_MID_GREY, ink).encode(), ".svg")
         for palette, ink in INK.items()
     }
-    return _wrap(_palette_imgs(files, alt, width, height), caption)
+    font_px = smallest * 4 / 3 if smallest else None  # SVG points → CSS pixels
+    return _wrap(_palette_imgs(files, alt, width, height, font_px), caption)
 
 
 def _png_html(png: bytes, alt: str, caption: str | None) -> str:
@@ -344,12 +369,13 @@ def _raster_figure(
     caption: str | None,
     encode: Callable[[bytes], bytes],
     suffix: str,
+    font_px: float | None,
 ) -> str:
     from PIL import Image
 
     width, height = Image.open(io.BytesIO(next(iter(pngs.values())))).size
     files = {palette: _store(encode(png), suffix) for palette, png in pngs.items()}
-    return _wrap(_palette_imgs(files, alt, width, height), caption)
+    return _wrap(_palette_imgs(files, alt, width, height, font_px), caption)
 
 
 def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 100) -> str:
@@ -358,7 +384,9 @@ def fig_to_png(fig: Figure, *, alt: str, caption: str | None = None, dpi: int = 
     alt = _require_alt(alt)
     if _asset_dir is None:
         return _png_html(_png_bytes(fig, dpi), alt, caption)
-    return _raster_figure(_palette_pngs(fig, dpi), alt, caption, lambda png: png, ".png")
+    smallest = smallest_text_pt(fig)
+    font_px = smallest * dpi / 72 if smallest else None
+    return _raster_figure(_palette_pngs(fig, dpi), alt, caption, lambda png: png, ".png", font_px)
 
 
 def _webp(rgba: Any, quality: int) -> bytes:
@@ -392,8 +420,15 @@ def fig_to_webp(
         data = base64.b64encode(_png_to_webp(_png_bytes(fig, dpi), quality)).decode("ascii")
         img = f'<img src="data:image/webp;base64,{data}" alt="{html.escape(alt, quote=True)}">'
         return _wrap(img, caption)
+    smallest = smallest_text_pt(fig)
+    font_px = smallest * dpi / 72 if smallest else None
     return _raster_figure(
-        _palette_pngs(fig, dpi), alt, caption, lambda png: _png_to_webp(png, quality), ".webp"
+        _palette_pngs(fig, dpi),
+        alt,
+        caption,
+        lambda png: _png_to_webp(png, quality),
+        ".webp",
+        font_px,
     )
 
 
@@ -418,7 +453,7 @@ def image_to_png(image: Any, *, alt: str, caption: str | None = None) -> str:
     if _asset_dir is None:
         return _png_html(buffer.getvalue(), alt, caption)
     height, width = array.shape[:2]
-    return _wrap(_img(_store(buffer.getvalue(), ".png"), alt, width, height, None), caption)
+    return _wrap(_img(_store(buffer.getvalue(), ".png"), alt, width, height, None, None), caption)
 
 
 def _format_cell(value: Any, floatfmt: str) -> str:

@@ -41,7 +41,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["FocalLoss", "anchor_count", "prior_bias", "sigmoid_focal_loss", "softmax_focal_loss"]
+__all__ = [
+    "FocalLoss",
+    "anchor_count",
+    "focal_loss_star",
+    "prior_bias",
+    "sigmoid_focal_loss",
+    "softmax_focal_loss",
+]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -179,6 +186,53 @@ def sigmoid_focal_loss(
     if alpha >= 0:
         loss = (alpha * t + (1 - alpha) * (1 - t)) * loss
 
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def focal_loss_star(
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    gamma: float = 2.0,
+    beta: float = 1.0,
+    reduction: str = "none",
+) -> torch.Tensor:
+    r"""FL*, the variant of the paper's appendix A: a loss of the same spirit as focal loss,
+    written on the logit instead of with a modulating factor.
+
+    With \(x_t = x\) for a positive and \(-x\) for a negative (\(x_t = (2t - 1)\,x\)),
+
+    \[
+    p_t^* = \sigma(\gamma x_t + eta), \qquad
+    \mathrm{FL}^* = -rac{\log p_t^*}{\gamma} ,
+    \]
+
+    so \(\gamma\) sharpens the sigmoid and \(eta\) shifts it: well-classified examples
+    (\(x_t \gg 0\)) get a loss that vanishes faster than cross-entropy's (\(\gamma = 1,
+    eta = 0\) is cross-entropy). Computed with the stable log-sigmoid.
+
+    Args:
+        inputs: Logits \(x\), any shape.
+        targets: Labels in \([0, 1]\), same shape (soft labels interpolate \(x_t\)).
+        gamma: \(\gamma > 0\).
+        beta: \(eta\), any real.
+        reduction: `"none"`, `"mean"` or `"sum"`.
+    """
+    x = _check_float_tensor(inputs, "inputs")
+    t = _check_float_tensor(targets, "targets")
+    if t.shape != x.shape:
+        raise ValueError(
+            f"targets must have the shape of inputs {tuple(x.shape)}, got {tuple(t.shape)}"
+        )
+    g = _check_real(gamma, "gamma")
+    if not g > 0:
+        raise ValueError(f"gamma must be > 0, got {gamma!r}")
+    b = _check_real(beta, "beta")
+    reduction = _check_reduction(reduction)
+    loss = -F.logsigmoid(g * (2 * t - 1) * x + b) / g
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":

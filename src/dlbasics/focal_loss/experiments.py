@@ -19,7 +19,7 @@ from torch import nn
 
 from dlbasics._threads import torch_threads
 from dlbasics.cache import cached
-from dlbasics.focal_loss import prior_bias, sigmoid_focal_loss
+from dlbasics.focal_loss import focal_loss_star, prior_bias, sigmoid_focal_loss
 from dlbasics.training import fit, minibatches
 
 __all__ = [
@@ -31,9 +31,13 @@ __all__ = [
     "downweighting_rows",
     "easy_example_rows",
     "gradient_curves",
+    "gradient_ratio",
+    "gradient_ratio_crossing",
+    "gradient_ratio_curves",
     "imbalanced_training",
     "loss_curves",
     "loss_shares",
+    "loss_star_curves",
     "make_imbalanced_data",
     "naive_gradient_rows",
     "prior_bias_training",
@@ -137,6 +141,67 @@ def gradient_curves(
     """
     x = torch.linspace(*x_range, num, dtype=torch.float64)
     return {"x": x.numpy(), "grad": {float(g): _positive_example(x, g)[1] for g in gammas}}
+
+
+def gradient_ratio_curves(
+    gammas: Sequence[float] = (0.5, 1.0, 2.0, 5.0), num: int = 499
+) -> dict[str, Any]:
+    r"""The ratio \(|\partial\mathrm{FL}/\partial x| \,/\, |\partial\mathrm{CE}/\partial x|\)
+    for a positive example against its probability \(p = \sigma(x)\), by autograd through
+    `sigmoid_focal_loss` (α off, float64).
+
+    Returns:
+        `{"p": array, "ratio": {gamma: array}}`.
+    """
+    p = np.linspace(0.002, 0.998, num)
+    x = torch.as_tensor(_logit(p))
+    ce = np.abs(_positive_example(x, 0.0)[1])
+    return {"p": p, "ratio": {float(g): np.abs(_positive_example(x, g)[1]) / ce for g in gammas}}
+
+
+def gradient_ratio(p: float, gamma: float) -> float:
+    r"""\(|\partial\mathrm{FL}/\partial x| / |\partial\mathrm{CE}/\partial x|\) at one \(p\)."""
+    x = torch.as_tensor(_logit(np.asarray([p], dtype=np.float64)))
+    return float(abs(_positive_example(x, gamma)[1][0]) / abs(_positive_example(x, 0.0)[1][0]))
+
+
+def gradient_ratio_crossing(gamma: float, tol: float = 1e-12) -> float:
+    r"""The probability \(p^*\) below which focal loss pushes a positive's logit harder than
+    cross-entropy does: where the gradient ratio crosses 1, by bisection on the library's
+    autograd gradients. (The ratio starts at 1 as \(p 	o 0\), rises above it, crosses 1 once
+    and falls to 0 as \(p 	o 1\).)"""
+    if not gamma > 0:
+        raise ValueError(f"gamma must be > 0 (at 0 the ratio is 1 everywhere), got {gamma!r}")
+    lo, hi = 1e-4, 1 - 1e-4
+    if not (gradient_ratio(lo, gamma) > 1 > gradient_ratio(hi, gamma)):
+        raise ValueError(f"the gradient ratio does not cross 1 in ({lo}, {hi}) for γ = {gamma}")
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if gradient_ratio(mid, gamma) > 1 else (lo, mid)
+    return (lo + hi) / 2
+
+
+def loss_star_curves(
+    params: Sequence[tuple[float, float]] = ((2.0, 1.0), (4.0, 0.0)), num: int = 400
+) -> dict[str, Any]:
+    r"""FL* of the paper's appendix against \(p_t\), next to CE and FL (γ = 2), all computed
+    by the library, for a positive example with logit \(x = \lograc{p_t}{1-p_t}\).
+
+    Returns:
+        `{"p_t": array, "ce": array, "fl": array, "star": {(gamma, beta): array}}`.
+    """
+    p_t = np.linspace(0.005, 0.995, num)
+    x = torch.as_tensor(_logit(p_t))
+    ones = torch.ones_like(x)
+    return {
+        "p_t": p_t,
+        "ce": _positive_example(x, 0.0)[0],
+        "fl": _positive_example(x, 2.0)[0],
+        "star": {
+            (float(g), float(b)): focal_loss_star(x, ones, gamma=g, beta=b).numpy()
+            for g, b in params
+        },
+    }
 
 
 def simulate_detector_scores(
@@ -551,7 +616,8 @@ def tuning_sweep(
     """Our small version of the paper's Table 1b: mean test AP over seeds for each (γ, α).
 
     Returns:
-        `{"gammas", "alphas", "ap": array (gammas, alphas) of mean AP, "std": its std}`.
+        `{"gammas", "alphas", "seeds", "ap": array (gammas, alphas) of mean AP, "std": the
+        sample standard deviation over seeds, "runs": array (seeds, gammas, alphas)}`.
     """
     specs = tuple(("focal", float(a), float(g)) for g in gammas for a in alphas)
     ap = train_imbalanced(imbalance, seeds, specs)["ap"]  # (seeds, γ·α)
@@ -559,8 +625,10 @@ def tuning_sweep(
     return {
         "gammas": list(gammas),
         "alphas": list(alphas),
+        "seeds": list(seeds),
         "ap": ap.mean(axis=0).reshape(shape),
-        "std": ap.std(axis=0).reshape(shape),
+        "std": ap.std(axis=0, ddof=1).reshape(shape),
+        "runs": ap.reshape(len(seeds), *shape),  # per seed: the pairs a comparison needs
     }
 
 
