@@ -174,10 +174,9 @@ def plot_loss_star(data: dict[str, Any]) -> str:
     fig, ax = new_figure(width=6.4, height=3.8)
     ax.plot(data["p_t"], data["ce"], label=_gamma_label(0.0), color=GAMMA_COLORS[0.0])
     ax.plot(data["p_t"], data["fl"], label="FL, γ = 2", color=GAMMA_COLORS[2.0])
-    for (gamma, beta), loss, style in zip(
-        data["star"], data["star"].values(), ("--", ":"), strict=False
-    ):
-        ax.plot(data["p_t"], loss, style, color=_REFERENCE, label=f"FL*, γ = {gamma:g}, β = {beta:g}")
+    for ((gamma, beta), loss), style in zip(data["star"].items(), ("--", ":"), strict=False):
+        label = f"FL*, γ = {gamma:g}, β = {beta:g}"
+        ax.plot(data["p_t"], loss, style, color=_REFERENCE, label=label)
     ax.set(xlabel="probability of the ground-truth class $p_t$", ylabel="loss", ylim=(0, 5))
     ax.set_xlim(0, 1)
     ax.legend()
