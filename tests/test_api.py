@@ -95,3 +95,14 @@ def test_version_is_defined_once() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", dlbasics.__version__)
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in pyproject and "\nversion =" not in pyproject
+
+
+def test_no_source_or_page_holds_a_control_character() -> None:
+    """A docstring written with \\b or \\f in a non-raw string holds a backspace or a form
+    feed: the formula it documents then breaks in the API reference."""
+    bad = []
+    for path in [*(ROOT / "src").rglob("*.py"), *(ROOT / "docs").rglob("*.md")]:
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
+            bad.append(str(path.relative_to(ROOT)))
+    assert not bad, f"control characters in {bad}"

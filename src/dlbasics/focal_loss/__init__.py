@@ -206,19 +206,19 @@ def focal_loss_star(
     With \(x_t = x\) for a positive and \(-x\) for a negative (\(x_t = (2t - 1)\,x\)),
 
     \[
-    p_t^* = \sigma(\gamma x_t + eta), \qquad
-    \mathrm{FL}^* = -rac{\log p_t^*}{\gamma} ,
+    p_t^* = \sigma(\gamma x_t + \beta), \qquad
+    \mathrm{FL}^* = -\frac{\log p_t^*}{\gamma} ,
     \]
 
-    so \(\gamma\) sharpens the sigmoid and \(eta\) shifts it: well-classified examples
+    so \(\gamma\) sharpens the sigmoid and \(\beta\) shifts it: well-classified examples
     (\(x_t \gg 0\)) get a loss that vanishes faster than cross-entropy's (\(\gamma = 1,
-    eta = 0\) is cross-entropy). Computed with the stable log-sigmoid.
+    \beta = 0\) is cross-entropy). Computed with the stable log-sigmoid.
 
     Args:
         inputs: Logits \(x\), any shape.
         targets: Labels in \([0, 1]\), same shape (soft labels interpolate \(x_t\)).
         gamma: \(\gamma > 0\).
-        beta: \(eta\), any real.
+        beta: \(\beta\), any real.
         reduction: `"none"`, `"mean"` or `"sum"`.
     """
     x = _check_float_tensor(inputs, "inputs")

@@ -185,7 +185,7 @@ def loss_star_curves(
     params: Sequence[tuple[float, float]] = ((2.0, 1.0), (4.0, 0.0)), num: int = 400
 ) -> dict[str, Any]:
     r"""FL* of the paper's appendix against \(p_t\), next to CE and FL (γ = 2), all computed
-    by the library, for a positive example with logit \(x = \lograc{p_t}{1-p_t}\).
+    by the library, for a positive example with logit \(x = \log\frac{p_t}{1-p_t}\).
 
     Returns:
         `{"p_t": array, "ce": array, "fl": array, "star": {(gamma, beta): array}}`.
