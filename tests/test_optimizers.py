@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from dlbasics import optimizers as O
 
 STEPS = 100
-CLASSES = ("SGD", "RMSprop", "Adam", "AdamW")
+CLASSES = ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")
 
 # --- Strategies: every argument within the valid range ---
 
@@ -37,6 +37,18 @@ def sgd_kwargs(draw: st.DrawFn) -> dict[str, Any]:
         "dampening": 0.0 if nesterov else draw(st.floats(0.0, 1.0)),
         "weight_decay": draw(decays),
         "nesterov": nesterov,
+        "maximize": draw(st.booleans()),
+    }
+
+
+@st.composite
+def adagrad_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "lr": draw(st.floats(1e-4, 0.1)),
+        "lr_decay": draw(st.one_of(st.just(0.0), st.floats(1e-4, 0.5))),
+        "weight_decay": draw(decays),
+        "initial_accumulator_value": draw(st.one_of(st.just(0.0), st.floats(1e-3, 1.0))),
+        "eps": draw(epss),
         "maximize": draw(st.booleans()),
     }
 
@@ -69,6 +81,7 @@ def adam_kwargs(draw: st.DrawFn) -> dict[str, Any]:
 
 STRATEGIES = {
     "SGD": sgd_kwargs,
+    "Adagrad": adagrad_kwargs,
     "RMSprop": rmsprop_kwargs,
     "Adam": adam_kwargs,
     "AdamW": adam_kwargs,
@@ -151,6 +164,7 @@ def test_same_trajectory_as_torch(name: str, data: st.DataObject) -> None:
     ("name", "kwargs"),
     [
         ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+        ("Adagrad", {"lr": 0.05, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
         ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
         ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}),
         ("AdamW", {"lr": 0.01, "amsgrad": True}),
@@ -337,6 +351,11 @@ BAD = [
     (O.SGD, {"dampening": 1.5}, "dampening"),
     (O.SGD, {"nesterov": True}, "nesterov"),
     (O.SGD, {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "nesterov"),
+    (O.Adagrad, {"lr": -1.0}, "lr"),
+    (O.Adagrad, {"lr_decay": -0.1}, "lr_decay"),
+    (O.Adagrad, {"initial_accumulator_value": -1.0}, "initial_accumulator_value"),
+    (O.Adagrad, {"eps": -1e-10}, "eps"),
+    (O.Adagrad, {"weight_decay": -1.0}, "weight_decay"),
     (O.RMSprop, {"lr": -1.0}, "lr"),
     (O.RMSprop, {"alpha": 0.0}, "alpha"),
     (O.RMSprop, {"alpha": 1.0}, "alpha"),
@@ -388,6 +407,16 @@ def test_bad_types_raise_type_error() -> None:
         (lambda: O.exponential_decay(1.0, 1, 1.5), "rate"),
         (lambda: O.exponential_decay(1.0, 1, 0.0), "rate"),
         (lambda: O.quadratic(1.0, 1.0, condition=0.5), "condition"),
+        (lambda: O.warmup_cosine(-1.0, 0, 10, 100), "lr0"),
+        (lambda: O.warmup_cosine(1.0, 0, -1, 100), "warmup"),
+        (lambda: O.warmup_cosine(1.0, 0, 10, 10), "total"),
+        (lambda: O.warmup_cosine(1.0, 101, 10, 100), "step"),
+        (lambda: O.warmup_cosine(1.0, 5, 10, 100, final=-0.1), "final"),
+        (lambda: O.heavy_ball_rate(-0.1, 0.5, 1.0), "lr"),
+        (lambda: O.heavy_ball_rate(0.1, 1.0, 1.0), "beta"),
+        (lambda: O.heavy_ball_rate(0.1, 0.5, -1.0), "curvature"),
+        (lambda: O.polyak_momentum(1.0, 2.0), "smallest"),
+        (lambda: O.polyak_momentum(1.0, 0.0), "smallest"),
         (lambda: O.trajectory(lambda p: O.SGD(p), "nope", (0, 0), 3), "surface"),
         (lambda: O.trajectory(lambda p: O.SGD(p), "beale", (0, 0), -1), "steps"),
         (lambda: O.trajectory(lambda p: O.SGD(p), "beale", (0, 0, 0), 3), "start"),
@@ -425,5 +454,130 @@ def test_make_optimizer_library_switch() -> None:
     p = [torch.zeros(2, requires_grad=True)]
     assert isinstance(O.make_optimizer("Nesterov", p, 0.1), O.SGD)
     assert isinstance(O.make_optimizer("Adam", p, 0.1, library="torch"), torch.optim.Adam)
+    assert isinstance(O.make_optimizer("Adagrad", p, 0.1), O.Adagrad)
     with pytest.raises(ValueError, match="name"):
-        O.make_optimizer("Adagrad", p, 0.1)
+        O.make_optimizer("Lion", p, 0.1)
+
+
+# --- Adagrad, written out ---
+
+
+def test_adagrad_step_is_the_formula() -> None:
+    """s = s₀ + Σ g², θ −= lr_t g / (√s + ε), lr_t = lr / (1 + (t − 1) lr_decay), by hand."""
+    grads = [np.array([1.0, -2.0]), np.array([0.5, 0.5]), np.array([-3.0, 1.0])]
+    p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    opt = O.Adagrad([p], lr=0.1, lr_decay=0.5, initial_accumulator_value=0.2, eps=1e-3)
+    theta, s = np.zeros(2), np.full(2, 0.2)
+    for t, g in enumerate(grads, start=1):
+        p.grad = torch.as_tensor(g)
+        opt.step()
+        s = s + g**2
+        theta = theta - 0.1 / (1 + (t - 1) * 0.5) * g / (np.sqrt(s) + 1e-3)
+        np.testing.assert_allclose(p.detach().numpy(), theta, rtol=1e-14)
+
+
+def test_adagrad_step_shrinks_as_one_over_root_t() -> None:
+    """Under a constant gradient the sum grows as t g², so the step is lr / √t."""
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = O.Adagrad([p], lr=1.0, eps=0.0)
+    for t in range(1, 50):
+        before = float(p.detach())
+        p.grad = torch.tensor([3.0], dtype=torch.float64)
+        opt.step()
+        assert before - float(p.detach()) == pytest.approx(1 / math.sqrt(t), rel=1e-12)
+
+
+# --- heavy ball on a quadratic, and Polyak's optimum ---
+
+
+def companion_radius(lr: float, beta: float, h: float) -> float:
+    """Spectral radius of the heavy-ball iteration matrix, by numpy's eigenvalues."""
+    matrix = np.array([[1 + beta - lr * h, -beta], [1.0, 0.0]])
+    return float(np.abs(np.linalg.eigvals(matrix)).max())
+
+
+@settings(deadline=None, max_examples=200)
+@given(lr=st.floats(0.0, 2.0), beta=st.floats(0.0, 0.99), h=st.floats(0.0, 50.0))
+def test_heavy_ball_rate_is_the_spectral_radius(lr: float, beta: float, h: float) -> None:
+    # a double eigenvalue is ill-conditioned for eigvals (error ~ √machine-ε), hence the atol
+    assert O.heavy_ball_rate(lr, beta, h) == pytest.approx(
+        companion_radius(lr, beta, h), rel=1e-6, abs=1e-6
+    )
+
+
+@pytest.mark.parametrize(("lr", "beta"), [(0.01, 0.9), (0.05, 0.3), (0.075, 0.0), (0.02, 0.6)])
+def test_heavy_ball_rate_matches_a_torch_path(lr: float, beta: float) -> None:
+    """The error of torch's SGD along a direction of curvature h shrinks by the rate per step."""
+    h = 20.0
+    path = O.trajectory(
+        lambda p: torch.optim.SGD(p, lr=lr, momentum=beta),
+        lambda x, y: 0.5 * h * (x**2 + y**2),
+        (1.0, 0.0),
+        400,
+    )
+    error = np.abs(path[:, 0])
+    # the envelope: the largest |error| over 60-step windows, 300 steps apart
+    measured = (error[340:400].max() / error[40:100].max()) ** (1 / 300)
+    assert measured == pytest.approx(O.heavy_ball_rate(lr, beta, h), abs=2e-3)
+
+
+def test_heavy_ball_rate_while_oscillating_is_root_beta() -> None:
+    for h in (5.0, 10.0, 20.0):
+        assert O.heavy_ball_rate(0.05, 0.81, h) == pytest.approx(0.9, rel=1e-12)
+    assert O.heavy_ball_rate(0.075, 0.0, 25.0) == pytest.approx(0.875, rel=1e-12)  # |1 − lr h|
+
+
+@pytest.mark.parametrize("kappa", [4.0, 25.0, 100.0, 1000.0])
+def test_polyak_momentum_is_optimal_on_a_grid(kappa: float) -> None:
+    lr, beta = O.polyak_momentum(kappa, 1.0)
+    assert lr == pytest.approx(4 / (math.sqrt(kappa) + 1) ** 2, rel=1e-12)
+    assert beta == pytest.approx(((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2)
+    best = max(O.heavy_ball_rate(lr, beta, kappa), O.heavy_ball_rate(lr, beta, 1.0))
+    assert best == pytest.approx(math.sqrt(beta), rel=1e-6)
+    grid = [
+        max(O.heavy_ball_rate(a, b, kappa), O.heavy_ball_rate(a, b, 1.0))
+        for a in np.geomspace(lr / 10, lr * 2, 80)
+        for b in np.linspace(0, 0.99, 80)
+    ]
+    assert min(grid) >= best - 1e-9
+    # the textbook step α = lr / (1 − β): 0.2 for κ = 25
+    if kappa == 25.0:
+        assert lr / (1 - beta) == pytest.approx(0.2, rel=1e-12)
+
+
+# --- warm-up + cosine ---
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    lr0=st.floats(1e-4, 10.0),
+    warmup=st.integers(0, 50),
+    extra=st.integers(1, 500),
+    final=st.floats(0.0, 1e-3),
+    data=st.data(),
+)
+def test_warmup_cosine_formula(
+    lr0: float, warmup: int, extra: int, final: float, data: st.DataObject
+) -> None:
+    total = warmup + extra
+    t = data.draw(st.integers(0, total))
+    value = O.warmup_cosine(lr0, t, warmup, total, final)
+    if t < warmup:
+        assert value == pytest.approx(lr0 * t / warmup, rel=1e-12)
+    else:
+        angle = math.pi * (t - warmup) / extra
+        assert value == pytest.approx(final + (lr0 - final) * (1 + math.cos(angle)) / 2, rel=1e-9)
+    assert O.warmup_cosine(lr0, total, warmup, total, final) == pytest.approx(final, abs=1e-12)
+
+
+def test_warmup_cosine_after_warmup_is_torchs_cosine_annealing() -> None:
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.5)
+    warmup, total, final = 7, 57, 0.01
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup, eta_min=final)
+    for t in range(warmup, total + 1):
+        assert O.warmup_cosine(0.5, t, warmup, total, final) == pytest.approx(
+            opt.param_groups[0]["lr"], rel=1e-9
+        )
+        opt.step()
+        scheduler.step()

@@ -177,8 +177,8 @@ def test_the_figure_mode_is_part_of_a_cached_figure_key(files) -> None:  # type:
     from dlbasics import cache
     from dlbasics.optimizers import figures
 
-    func = figures.plot_lr_schedules.__wrapped__
-    data = {"epoch": np.arange(3), "inverse_time": {0.1: [1, 0.9, 0.8]}, "exponential": {}}
+    func = figures.plot_schedules.__wrapped__
+    data = {"step": np.arange(3), "curves": {"inverse time": np.array([1, 0.9, 0.8])}}
     as_files = cache.cache_key(func, (data,), {})
     plotting.figures_as_files(None)
     assert cache.cache_key(func, (data,), {}) != as_files

@@ -49,6 +49,7 @@ __all__ = [
     "OPTIMIZERS",
     "SGD",
     "SURFACES",
+    "Adagrad",
     "Adam",
     "AdamW",
     "EquationOptimizer",
@@ -60,13 +61,16 @@ __all__ = [
     "effective_window",
     "ema",
     "exponential_decay",
+    "heavy_ball_rate",
     "inverse_time_decay",
     "lr_decay_scheduler",
     "make_optimizer",
+    "polyak_momentum",
     "quadratic",
     "rosenbrock",
     "saddle",
     "trajectory",
+    "warmup_cosine",
     "window_mass",
 ]
 
@@ -292,6 +296,84 @@ class SGD(EquationOptimizer):
                 buf.mul_(momentum).add_(grad, alpha=1.0 - group["dampening"])
             grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
         param.add_(grad, alpha=-group["lr"])
+
+
+# --- Adagrad: the step between SGD and RMSprop ---
+
+
+class Adagrad(EquationOptimizer):
+    r"""Adagrad (Duchi, Hazan & Singer 2011), as in `torch.optim.Adagrad`.
+
+    Each parameter is divided by the root of the *sum* of all its squared gradients so far:
+
+    \[
+    s_t = s_{t-1} + g_t^2, \qquad
+    \theta_t = \theta_{t-1} - \frac{\mathrm{lr}_t}{\sqrt{s_t} + \varepsilon}\, g_t, \qquad
+    \mathrm{lr}_t = \frac{\mathrm{lr}}{1 + (t - 1)\,\mathrm{lr\_decay}} .
+    \]
+
+    Like RMSprop it gives each weight its own step size; unlike it, the sum never forgets,
+    so under a constant gradient the step shrinks as \(1/\sqrt t\). RMSprop replaces the sum
+    by an exponentially weighted average, which keeps the step of order lr.
+
+    Args:
+        params: Parameters or parameter groups.
+        lr: Learning rate \(\ge 0\).
+        lr_decay: \(\ge 0\), the inverse-time decay of the learning rate per step.
+        weight_decay: L2 coefficient \(\ge 0\), added to the gradient.
+        initial_accumulator_value: \(s_0 \ge 0\).
+        eps: \(\varepsilon \ge 0\), added to \(\sqrt{s_t}\).
+        maximize: Ascend instead of descend.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def check_group(self, group: dict[str, Any]) -> None:
+        """Also: lr_decay, initial_accumulator_value and eps >= 0."""
+        super().check_group(group)
+        _check_nonnegative("lr_decay", group["lr_decay"])
+        _check_nonnegative("initial_accumulator_value", group["initial_accumulator_value"])
+        _check_nonnegative("eps", group["eps"])
+
+    def init_state(self, state: dict[str, Any], group: dict[str, Any], param: torch.Tensor) -> None:
+        """step = 0, s = initial_accumulator_value."""
+        state["step"] = 0
+        state["sum"] = torch.full_like(
+            param, group["initial_accumulator_value"], memory_format=torch.preserve_format
+        )
+
+    def update(
+        self,
+        state: dict[str, Any],
+        group: dict[str, Any],
+        grad: torch.Tensor,
+        param: torch.Tensor,
+    ) -> None:
+        """s ← s + g²; θ ← θ − lr_t · g / (√s + ε)."""
+        state["step"] += 1
+        grad = _l2_penalty(grad, param, group["weight_decay"])
+        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"].addcmul_(grad, grad, value=1.0)
+        param.addcdiv_(grad, state["sum"].sqrt().add_(group["eps"]), value=-lr)
 
 
 # --- RMSprop ---
@@ -638,6 +720,90 @@ def lr_decay_scheduler(
     return LambdaLR(optimizer, factor)
 
 
+def warmup_cosine(lr0: float, step: float, warmup: int, total: int, final: float = 0.0) -> float:
+    r"""Linear warm-up, then cosine decay: the schedule most large models train with.
+
+    \[
+    \alpha_t = \begin{cases}
+    \alpha_0\, t / W & t < W, \\
+    \alpha_f + \tfrac12(\alpha_0 - \alpha_f)\bigl(1 + \cos(\pi \tfrac{t - W}{T - W})\bigr)
+        & W \le t \le T,
+    \end{cases}
+    \]
+
+    with \(W\) = `warmup` steps and \(T\) = `total` steps (\(\alpha_T = \alpha_f\) = `final`).
+    The warm-up keeps the first steps small while adaptive optimizers' second-moment
+    estimates are still unreliable; the cosine spends most steps at a large rate and ends
+    slowly.
+    """
+    _check_nonnegative("lr0", lr0)
+    _check_nonnegative("final", final)
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
+    if isinstance(total, bool) or not isinstance(total, int) or total <= warmup:
+        raise ValueError(f"total must be an integer > warmup={warmup}, got {total!r}")
+    t = _real("step", step)
+    if not 0 <= t <= total:
+        raise ValueError(f"step must be in [0, total={total}], got {step!r}")
+    if t < warmup:
+        return float(lr0) * t / warmup
+    progress = (t - warmup) / (total - warmup)
+    return float(final) + 0.5 * (float(lr0) - float(final)) * (1 + math.cos(math.pi * progress))
+
+
+# --- Momentum on a quadratic, in closed form ---
+
+
+def heavy_ball_rate(lr: float, beta: float, curvature: float) -> float:
+    r"""Per-step contraction of heavy-ball momentum (torch's `SGD(lr, momentum=β)`) along an
+    eigendirection of curvature \(h\) of a quadratic.
+
+    The error \(e_t\) along that direction obeys \(e_{t+1} = (1 + \beta - \mathrm{lr}\,h)\,e_t
+    - \beta\, e_{t-1}\), so it shrinks per step by the spectral radius of
+    \(\begin{pmatrix} 1 + \beta - \mathrm{lr}\,h & -\beta \\ 1 & 0 \end{pmatrix}\): the largest
+    \(|z|\) with \(z^2 - (1 + \beta - \mathrm{lr}\,h)\,z + \beta = 0\). When the roots are
+    complex (the path oscillates) \(|z| = \sqrt\beta\), whatever \(h\) and lr; at
+    \(\beta = 0\) it is plain gradient descent's \(|1 - \mathrm{lr}\,h|\). Above 1: divergence.
+    """
+    _check_nonnegative("lr", lr)
+    _check_unit_interval("beta", beta)
+    h = _real("curvature", curvature)
+    if h < 0:
+        raise ValueError(f"curvature must be >= 0, got {curvature!r}")
+    b = 1.0 + float(beta) - float(lr) * h
+    disc = b * b - 4.0 * float(beta)
+    if disc < 0:
+        return math.sqrt(float(beta))
+    root = math.sqrt(disc)
+    return max(abs(b + root), abs(b - root)) / 2.0
+
+
+def polyak_momentum(largest: float, smallest: float) -> tuple[float, float]:
+    r"""Polyak's optimal heavy ball for a quadratic with curvatures in \([\mu, L]\):
+
+    \[
+    \mathrm{lr}^* = \frac{4}{(\sqrt L + \sqrt\mu)^2}, \qquad
+    \beta^* = \Bigl(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\Bigr)^2, \qquad \kappa = L/\mu,
+    \]
+
+    in torch's form `SGD(lr, momentum=β)`; its rate is \(\sqrt{\beta^*} =
+    (\sqrt\kappa - 1)/(\sqrt\kappa + 1)\) per step on every direction. In the textbook
+    averaged form the same step is \(\alpha = \mathrm{lr}/(1 - \beta)\).
+
+    Returns:
+        `(lr, beta)`.
+    """
+    big, small = _real("largest", largest), _real("smallest", smallest)
+    if not 0 < small <= big:
+        raise ValueError(
+            f"largest and smallest must be curvatures with 0 < smallest <= largest, got "
+            f"largest={largest!r}, smallest={smallest!r}"
+        )
+    root_kappa = math.sqrt(big / small)
+    lr = 4.0 / (math.sqrt(big) + math.sqrt(small)) ** 2
+    return lr, ((root_kappa - 1) / (root_kappa + 1)) ** 2
+
+
 # --- 2-D test surfaces and a trajectory runner ---
 # The functions use only arithmetic, so they work on floats, numpy arrays and tensors.
 
@@ -798,6 +964,7 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "SGD": ("SGD", {}),
     "Momentum": ("SGD", {"momentum": 0.9}),
     "Nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "Adagrad": ("Adagrad", {}),
     "RMSprop": ("RMSprop", {}),
     "Adam": ("Adam", {}),
     "AdamW": ("AdamW", {}),
@@ -806,6 +973,7 @@ OPTIMIZERS: dict[str, tuple[str, dict[str, Any]]] = {
 
 _CLASSES: dict[str, Any] = {
     "SGD": SGD,
+    "Adagrad": Adagrad,
     "RMSprop": RMSprop,
     "Adam": Adam,
     "AdamW": AdamW,

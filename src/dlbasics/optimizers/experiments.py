@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.lr_scheduler import LambdaLR
 from tqdm.auto import tqdm
 
 from dlbasics._threads import torch_threads
@@ -22,6 +23,7 @@ from dlbasics.cache import cached
 from dlbasics.optimizers import (
     SGD,
     SURFACES,
+    Adagrad,
     Adam,
     RMSprop,
     TextbookMomentum,
@@ -29,42 +31,54 @@ from dlbasics.optimizers import (
     effective_window,
     ema,
     exponential_decay,
+    heavy_ball_rate,
     inverse_time_decay,
     lr_decay_scheduler,
     make_optimizer,
+    polyak_momentum,
     quadratic,
     trajectory,
+    warmup_cosine,
     window_mass,
 )
 from dlbasics.training import accuracy, classification_loss, digits, fit, minibatches, model_loss
 
 __all__ = [
+    "GD_VARIANTS",
     "LR_GRID",
     "SURFACE_LRS",
     "SURFACE_STEPS",
+    "adagrad_steps",
     "adam_first_steps",
+    "batch_lr_sweep",
     "bias_correction_curves",
+    "decoupling_grid",
     "digits_mlp",
     "ema_curves",
+    "ema_lag_and_noise",
     "ema_window_rows",
     "gd_variants",
     "gradient_noise",
     "lr_decay_runs",
-    "lr_schedule_curves",
     "lr_sweep",
+    "measured_rates",
     "momentum_buffer",
-    "momentum_condition_rows",
     "momentum_form_rows",
-    "momentum_paths",
+    "momentum_rate_rows",
     "noisy_series",
     "optimizer_comparison",
     "partial_surface",
+    "rate_map",
     "rmsprop_alpha_steps",
     "rmsprop_eps_placement",
+    "schedule_curves",
+    "seasonal_curve",
     "sgd_update_check",
+    "surface_gaps",
     "surface_paths",
     "torch_agreement_rows",
     "train_digits",
+    "valley_rates",
     "weight_decay_runs",
 ]
 
@@ -101,7 +115,10 @@ def train_digits(
         batch_size: Mini-batch size; `None` for the whole training set (batch GD).
         seed: Seeds the initial weights and the shuffling.
         weight_decay: Passed to the optimizer when not `None`.
-        schedule: `("inverse_time", decay_rate)` or `("exponential", rate)`, stepped per epoch.
+        schedule: `("inverse_time", decay_rate)` or `("exponential", rate)`, stepped per
+            epoch, or `("warmup_cosine", fraction)`:
+            [`warmup_cosine`][dlbasics.optimizers.warmup_cosine] stepped per update, warming
+            up over that fraction of all updates.
         record_every: Record the losses every this many steps (default: once per epoch).
         hidden: Width of the hidden layer.
         progress: Show a tqdm bar.
@@ -146,19 +163,24 @@ def _train_digits(
     model = digits_mlp(seed, hidden)
     kwargs: dict[str, Any] = {} if weight_decay is None else {"weight_decay": weight_decay}
     opt = make_optimizer(optimizer, model.parameters(), lr, **kwargs)
-    scheduler = None
+    generator = torch.Generator().manual_seed(seed)
+    steps_per_epoch = -(-n // batch)
+    scheduler = per_update = None
     if schedule is not None:
         kind, value = schedule
         if kind == "inverse_time":
             scheduler = lr_decay_scheduler(opt, inverse_time_decay, decay_rate=value)
         elif kind == "exponential":
             scheduler = lr_decay_scheduler(opt, exponential_decay, rate=value)
+        elif kind == "warmup_cosine":
+            total = epochs * steps_per_epoch
+            warmup = round(value * total)
+            per_update = LambdaLR(opt, lambda t: warmup_cosine(1.0, min(t, total), warmup, total))
         else:
             raise ValueError(
-                f"schedule must be ('inverse_time' | 'exponential', value), got {schedule!r}"
+                "schedule must be ('inverse_time' | 'exponential' | 'warmup_cosine', value), "
+                f"got {schedule!r}"
             )
-    generator = torch.Generator().manual_seed(seed)
-    steps_per_epoch = -(-n // batch)
     every = record_every or steps_per_epoch
     log: dict[str, list[float]] = {
         k: [] for k in ("step", "train_loss", "test_loss", "test_accuracy")
@@ -175,6 +197,8 @@ def _train_digits(
             log["test_accuracy"].append(accuracy(test_logits, data.y_test))
 
     def after_step(step: int, loss: torch.Tensor) -> None:
+        if per_update is not None:
+            per_update.step()
         if (done + step) % every == 0:
             record(done + step)
 
@@ -204,6 +228,14 @@ def _train_digits(
         float(torch.sqrt(sum((p.detach() ** 2).sum() for p in model.parameters())))
     )
     return out
+
+
+def _stack(runs: Sequence[dict[str, np.ndarray]], key: str) -> np.ndarray:
+    """One row per run; a run cut short by divergence is padded with NaN."""
+    width = max(len(r[key]) for r in runs)
+    return np.stack(
+        [np.pad(r[key], (0, width - len(r[key])), constant_values=np.nan) for r in runs]
+    )
 
 
 @cached
@@ -308,12 +340,16 @@ def gradient_noise(
     return out
 
 
+def seasonal_curve(n: int = 200) -> np.ndarray:
+    """The slow seasonal curve under
+    [`noisy_series`][dlbasics.optimizers.experiments.noisy_series]."""
+    t = np.arange(n)
+    return 12.0 + 8.0 * np.sin(2 * np.pi * t / 365 * 1.5)
+
+
 def noisy_series(n: int = 200, seed: int = 0) -> np.ndarray:
     """A daily-temperature-like series: a slow seasonal curve plus Gaussian noise (σ = 3)."""
-    t = np.arange(n)
-    return (
-        12.0 + 8.0 * np.sin(2 * np.pi * t / 365 * 1.5) + np.random.default_rng(seed).normal(0, 3, n)
-    )
+    return seasonal_curve(n) + np.random.default_rng(seed).normal(0, 3, n)
 
 
 def ema_curves(
@@ -324,6 +360,7 @@ def ema_curves(
     x = noisy_series(n, seed)
     return {
         "data": x,
+        "truth": seasonal_curve(n),
         "ema": {beta: ema(x, beta) for beta in betas},
         "window": {beta: effective_window(beta) for beta in betas},
     }
@@ -340,24 +377,6 @@ def bias_correction_curves(beta: float = 0.98, n: int = 100, seed: int = 0) -> d
     }
 
 
-def lr_schedule_curves(
-    epochs: int = 50,
-    decay_rates: Sequence[float] = (0.1, 0.2, 1.0),
-    rates: Sequence[float] = (0.95, 0.9),
-) -> dict[str, Any]:
-    """The multipliers lr/lr₀ of both decay formulas of the note, epoch 0 to `epochs`."""
-    epoch = np.arange(epochs + 1)
-    return {
-        "epoch": epoch,
-        "inverse_time": {
-            dr: [inverse_time_decay(1.0, k, dr) for k in range(epochs + 1)] for dr in decay_rates
-        },
-        "exponential": {
-            rate: [exponential_decay(1.0, k, rate) for k in range(epochs + 1)] for rate in rates
-        },
-    }
-
-
 @cached
 @torch_threads(1)
 def ema_window_rows(betas: Sequence[float] = (0.5, 0.9, 0.98)) -> list[list[Any]]:
@@ -370,26 +389,6 @@ def ema_window_rows(betas: Sequence[float] = (0.5, 0.9, 0.98)) -> list[list[Any]
     return rows
 
 
-@cached
-@torch_threads(1)
-def momentum_paths(
-    condition: float = 25.0, lr: float = 0.075, beta: float = 0.9, steps: int = 60
-) -> dict[str, np.ndarray]:
-    """Gradient descent vs momentum on the ill-conditioned quadratic, same start.
-
-    "GD" uses `lr`; "momentum" is the textbook average with the same α = `lr`
-    (torch: `SGD(lr=lr·(1−β), momentum=β)`).
-    """
-    surface = partial_surface(condition)
-    start = SURFACES["quadratic"].start
-    return {
-        "gradient descent": trajectory(lambda p: SGD(p, lr=lr), surface, start, steps),
-        f"momentum β={beta}": trajectory(
-            lambda p: SGD(p, lr=lr * (1 - beta), momentum=beta), surface, start, steps
-        ),
-    }
-
-
 def partial_surface(condition: float) -> Callable[[Any, Any], Any]:
     """[`quadratic`][dlbasics.optimizers.quadratic] with its condition number fixed."""
 
@@ -397,34 +396,6 @@ def partial_surface(condition: float) -> Callable[[Any, Any], Any]:
         return quadratic(x, y, condition)
 
     return surface
-
-
-@cached
-def momentum_condition_rows(
-    conditions: tuple[float, ...] = (10.0, 100.0, 1000.0),
-    betas: tuple[float, ...] = (0.0, 0.5, 0.9),
-    steps: int = 200,
-    lrs: tuple[float, ...] = tuple(float(v) for v in np.logspace(-4, 0, 13)),
-) -> list[list[Any]]:
-    """Lowest f reached after `steps` on the quadratic, per condition number and momentum.
-
-    Each (κ, β) gets the best learning rate of `lrs` (torch's form, `SGD(lr, momentum=β)`);
-    β = 0 is plain gradient descent. Rows: κ, then the best final f for each β.
-    """
-    rows = []
-    with torch_threads(1):
-        for condition in conditions:
-            surface = partial_surface(condition)
-            row: list[Any] = [condition]
-            for beta in betas:
-                paths = _paths_per_lr(
-                    "SGD", surface, SURFACES["quadratic"].start, steps, lrs, momentum=beta
-                )
-                # in torch, like the paths: a huge last point overflows to inf without a warning
-                final = np.array([float(surface(*torch.from_numpy(p[-1]))) for p in paths])
-                row.append(float(np.nanmin(np.where(np.isfinite(final), final, np.nan))))
-            rows.append(row)
-    return rows
 
 
 @cached
@@ -508,7 +479,7 @@ def rmsprop_eps_placement(
     outside = (p.detach() - before).abs().numpy()
     v = opt.state[p]["square_avg"].numpy()
     inside = g / np.sqrt(v + eps)
-    return {"grad": g, "outside": outside, "inside": inside}
+    return {"grad": g, "outside": outside, "inside": inside, "eps": eps}
 
 
 @cached
@@ -527,6 +498,20 @@ def rmsprop_alpha_steps(
     )[:, 0]
     out["grad"] = grads
     return out
+
+
+@cached
+@torch_threads(1)
+def adagrad_steps(steps: int = 600, drop_at: int = 300) -> dict[str, np.ndarray]:
+    """Step / lr of Adagrad and of RMSprop (α = 0.99) when the gradient is 1 and then drops
+    to 0.1 at `drop_at`: a sum that never forgets against an average that does."""
+    grads = np.where(np.arange(steps) < drop_at, 1.0, 0.1)
+    return {
+        "Adagrad": _constant_gradient_steps(partial(Adagrad, lr=1.0), grads)[:, 0],
+        "RMSprop α=0.99": _constant_gradient_steps(partial(RMSprop, lr=1.0, alpha=0.99), grads)[
+            :, 0
+        ],
+    }
 
 
 @cached
@@ -555,21 +540,23 @@ SURFACE_STEPS: dict[str, int] = {"rosenbrock": 500, "beale": 300, "quadratic": 6
 def _paths_per_lr(
     name: str,
     func: Callable[[Any, Any], Any],
-    start: Sequence[float],
+    start: Sequence[float] | np.ndarray,
     steps: int,
     lrs: Sequence[float],
     **options: Any,
 ) -> list[np.ndarray]:
     """Like `trajectory` for every lr at once: one param group (and one point) per lr.
 
+    `start` is one point for all, or an `(len(lrs), 2)` array of one start per lr.
     The loss is the sum of f over the points, so each point gets its own gradient.
     `options` go to the optimizer (e.g. `momentum=0.9`). A diverged path is NaN from there on.
     """
-    points = [torch.tensor(start, dtype=torch.float64, requires_grad=True) for _ in lrs]
+    starts = np.broadcast_to(np.asarray(start, dtype=np.float64), (len(lrs), 2))
+    points = [torch.tensor(s, dtype=torch.float64, requires_grad=True) for s in starts]
     groups = [{"params": [p], "lr": lr} for p, lr in zip(points, lrs, strict=True)]
     opt = make_optimizer(name, groups, lrs[0], **options)
     out = np.full((len(lrs), steps + 1, 2), np.nan)
-    out[:, 0] = start
+    out[:, 0] = starts
     alive = np.ones(len(lrs), dtype=bool)
     for i in range(1, steps + 1):
         opt.zero_grad()
@@ -623,18 +610,62 @@ SURFACE_LRS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 
 
 @cached
+def surface_gaps(
+    surface: str, starts: int = 5, jitter: float = 0.02, seed: int = 0
+) -> dict[str, Any]:
+    r"""How close each optimizer of [`surface_paths`][dlbasics.optimizers.experiments.surface_paths]
+    ends to the minimum, from `starts` starting points, so that a ranking has runs to compare.
+
+    Start 0 is the page's; the others are moved by \(\mathcal N(0, \sigma^2)\) with \(\sigma\) =
+    `jitter` × the plotted width. Each optimizer keeps its chosen lr. The score is
+    \(\log_{10}(f_{	ext{end}} - f_{\min})\), floored at −12 (float64 rounding: closer than
+    that is a tie) and 3 for a run that diverges.
+
+    Returns:
+        `{"scores": {name: array over starts}, "starts": (starts, 2) array}`.
+    """
+    s = SURFACES[surface]
+    chosen = surface_paths(surface)
+    width = s.xlim[1] - s.xlim[0]
+    rng = np.random.default_rng(seed)
+    points = np.asarray(s.start) + rng.normal(0.0, jitter * width, size=(starts, 2))
+    points[0] = s.start
+    f_min = float(s.func(*s.minimum))
+    scores = {}
+    with torch_threads(1):
+        for name, lr in chosen["lrs"].items():
+            if lr is None:
+                continue
+            paths = _paths_per_lr(name, s.func, points, chosen["steps"], [lr] * starts)
+            ends = np.array([p[-1] for p in paths])
+            gap = s.func(ends[:, 0], ends[:, 1]) - f_min
+            score = np.log10(np.maximum(gap, 1e-12))
+            scores[name] = np.where(np.isfinite(score), score, 3.0)
+    return {"scores": scores, "starts": points}
+
+
+@cached
 @torch_threads(1)
 def lr_decay_runs(
-    lr: float = 0.3,
+    lr: float | None = None,
     epochs: int = 20,
-    seeds: tuple[int, ...] = (0, 1, 2),
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
     schedules: tuple[tuple[str, float] | None, ...] = (
         None,
         ("inverse_time", 0.2),
         ("exponential", 0.95),
+        ("warmup_cosine", 0.1),
     ),
 ) -> dict[str, Any]:
-    """Mini-batch SGD (batch 64) on digits with a constant lr and with each decay schedule."""
+    r"""Mini-batch SGD (batch 64) on digits with a constant lr and with each schedule.
+
+    `lr` is \(\alpha_0\); `None` takes plain SGD's best lr of
+    [`lr_sweep`][dlbasics.optimizers.experiments.lr_sweep] (lowest final training loss), the
+    rate a practitioner would start from. Labels: `"constant"`, `"inverse_time (0.2)"`, ….
+    """
+    if lr is None:
+        sweep = lr_sweep()
+        lr = float(sweep["lrs"][int(np.nanargmin(sweep["SGD"]["train_loss"]))])
     out: dict[str, Any] = {}
     for schedule in schedules:
         label = "constant" if schedule is None else f"{schedule[0]} ({schedule[1]:g})"
@@ -643,9 +674,9 @@ def lr_decay_runs(
             for s in seeds
         ]
         out[label] = {
-            "epoch": runs[0]["epoch"],
-            "train_loss": np.stack([r["train_loss"] for r in runs]),
-            "test_accuracy": np.stack([r["test_accuracy"] for r in runs]),
+            "epoch": max((r["epoch"] for r in runs), key=len),
+            "train_loss": _stack(runs, "train_loss"),
+            "test_accuracy": _stack(runs, "test_accuracy"),
             "lr": runs[0]["lr"],
         }
     return out
@@ -682,7 +713,7 @@ def weight_decay_runs(
 @cached
 @torch_threads(1)
 def lr_sweep(
-    names: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam", "AdamW"),
+    names: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam", "AdamW"),
     lrs: tuple[float, ...] = LR_GRID,
     epochs: int = 10,
     seed: int = 0,
@@ -701,8 +732,8 @@ def lr_sweep(
 @cached
 @torch_threads(1)
 def optimizer_comparison(
-    names: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adam", "AdamW"),
-    seeds: tuple[int, ...] = (0, 1, 2, 3),
+    names: tuple[str, ...] = ("SGD", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam", "AdamW"),
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
     epochs: int = 10,
 ) -> dict[str, Any]:
     """Each optimizer at its best lr of [`lr_sweep`][dlbasics.optimizers.experiments.lr_sweep],
@@ -719,9 +750,9 @@ def optimizer_comparison(
         runs = [train_digits(name, lr, epochs=epochs, batch_size=64, seed=s) for s in seeds]
         out[name] = {
             "lr": lr,
-            "epoch": runs[0]["epoch"],
-            "train_loss": np.stack([r["train_loss"] for r in runs]),
-            "test_accuracy": np.stack([r["test_accuracy"] for r in runs]),
+            "epoch": max((r["epoch"] for r in runs), key=len),
+            "train_loss": _stack(runs, "train_loss"),
+            "test_accuracy": _stack(runs, "test_accuracy"),
         }
     return out
 
@@ -737,6 +768,7 @@ def torch_agreement_rows(steps: int = 100, seed: int = 0) -> list[list[Any]]:
     configs: list[tuple[str, float, dict[str, Any]]] = [
         ("SGD", 0.1, {}),
         ("Nesterov", 0.05, {"weight_decay": 1e-3}),
+        ("Adagrad", 1e-2, {"lr_decay": 1e-3, "weight_decay": 1e-3}),
         ("RMSprop", 1e-3, {"centered": True, "momentum": 0.9}),
         ("Adam", 1e-3, {"amsgrad": True, "weight_decay": 1e-2}),
         ("AdamW", 1e-3, {}),
@@ -763,3 +795,290 @@ def torch_agreement_rows(steps: int = 100, seed: int = 0) -> list[list[Any]]:
             )
             rows.append([label, lr, diff])
     return rows
+
+
+# --- Batch size and learning rate ----------------------------------------------------------
+
+#: The three gradient-descent variants of the page: label → (batch size, epochs, record every).
+GD_VARIANTS: dict[str, tuple[int | None, int, int]] = {
+    "batch (1,348)": (None, 200, 1),
+    "mini-batch (64)": (64, 20, 4),
+    "stochastic (1)": (1, 1, 13),
+}
+
+
+@cached
+@torch_threads(1)
+def batch_lr_sweep(
+    lrs: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), seed: int = 0
+) -> dict[str, Any]:
+    """Final training loss of plain SGD for each batch size of `GD_VARIANTS` and each lr.
+
+    The budgets are the page's: 200 epochs of batch GD (200 updates), 20 epochs with
+    batches of 64 (420 updates), one epoch of single examples (1,348 updates). NaN: the run
+    diverged.
+
+    Returns:
+        `{"lrs": array, "loss": {label: array}, "largest_stable": {label: lr},
+        "best": {label: lr}}`.
+    """
+    out: dict[str, Any] = {"lrs": np.asarray(lrs), "loss": {}, "largest_stable": {}, "best": {}}
+    for label, (batch, epochs, every) in GD_VARIANTS.items():
+        finals = []
+        for lr in lrs:
+            r = train_digits(
+                "SGD", lr, epochs=epochs, batch_size=batch, seed=seed, record_every=every
+            )
+            final = float(r["train_loss"][-1])
+            finals.append(final if np.isfinite(final) and final < 10 else np.nan)
+        loss = np.asarray(finals)
+        out["loss"][label] = loss
+        stable = [lr for lr, f in zip(lrs, loss, strict=True) if np.isfinite(f)]
+        out["largest_stable"][label] = max(stable) if stable else None
+        out["best"][label] = float(np.asarray(lrs)[np.nanargmin(loss)])
+    return out
+
+
+# --- Momentum on the narrow valley: per-step rates ---------------------------------------------
+
+
+def _swing_rate(y: np.ndarray, skip: int = 5) -> float:
+    """Per-step factor by which the swing |y| shrinks: the slope of log|y| through its
+    successive peaks (past the first `skip` steps), or through every step when |y| falls
+    monotonically (a path that flips sign each step)."""
+    a = np.abs(y[skip:])
+    peaks = [i for i in range(1, len(a) - 1) if a[i] >= a[i - 1] and a[i] >= a[i + 1] and a[i] > 0]
+    if len(peaks) < 2:
+        peaks = list(range(len(a)))
+    slope = np.polyfit(np.asarray(peaks, dtype=float), np.log(a[peaks]), 1)[0]
+    return float(np.exp(slope))
+
+
+def _half_period(lr: float, beta: float, curvature: float) -> int:
+    r"""Steps between two peaks of |error| along a direction: π/θ for the complex roots
+    \(\sqrt\beta\,e^{\pm i\theta}\) of heavy ball, 1 when the roots are real."""
+    b = 1.0 + beta - lr * curvature
+    if b * b >= 4 * beta:
+        return 1
+    theta = float(np.arccos(b / (2 * np.sqrt(beta))))
+    return int(np.ceil(np.pi / theta))
+
+
+@cached
+@torch_threads(1)
+def valley_rates(
+    condition: float = 25.0, alpha: float = 0.075, beta: float = 0.9, steps: int = 60
+) -> dict[str, Any]:
+    r"""How fast the swing across the valley \(\tfrac12(x^2 + \kappa y^2)\) dies out.
+
+    Four runs from the page's start: plain gradient descent and textbook momentum with the
+    same \(\alpha\) (torch: `SGD(lr=α(1−β), momentum=β)`); then each at its optimum, plain
+    descent at \(\mathrm{lr} = 2/(L + \mu)\) and Polyak's heavy ball
+    ([`polyak_momentum`][dlbasics.optimizers.polyak_momentum]). For each: the per-step factor
+    of the swing measured on the path, the closed-form rate
+    ([`heavy_ball_rate`][dlbasics.optimizers.heavy_ball_rate]) across and along the valley,
+    the swing \(|y|\) at the end, and \(f\) at the end.
+    """
+    surface = partial_surface(condition)
+    start = SURFACES["quadratic"].start
+    lr_star, beta_star = polyak_momentum(condition, 1.0)
+    runs = {
+        f"gradient descent, α = {alpha:g}": (alpha, 0.0),
+        f"momentum, α = {alpha:g}, β = {beta:g}": (alpha * (1 - beta), beta),
+        "gradient descent, best lr 2/(L + μ)": (2 / (condition + 1), 0.0),
+        f"Polyak's heavy ball, lr = {lr_star:.3g}, β = {beta_star:.3g}": (lr_star, beta_star),
+    }
+    out: dict[str, Any] = {"condition": condition, "steps": steps, "runs": {}}
+    for label, (lr, b) in runs.items():
+        path = trajectory(partial(SGD, lr=lr, momentum=b), surface, start, steps)
+        out["runs"][label] = {
+            "lr": lr,
+            "beta": b,
+            "path": path,
+            "measured_swing_rate": _swing_rate(path[:, 1]),
+            "rate_across": heavy_ball_rate(lr, b, condition),
+            "rate_along": heavy_ball_rate(lr, b, 1.0),
+            # the swing's amplitude at the end: the largest |y| over its last half-period
+            "final_swing": float(np.abs(path[-_half_period(lr, b, condition) :, 1]).max()),
+            "final_f": float(surface(*path[-1])),
+        }
+    return out
+
+
+def rate_map(
+    condition: float = 25.0,
+    lrs: np.ndarray | None = None,
+    betas: np.ndarray | None = None,
+) -> dict[str, Any]:
+    r"""The per-step convergence rate of heavy-ball momentum on the quadratic over a grid of
+    (lr, β): the slower of the two eigendirections, \(\max(\rho(\mathrm{lr}, \beta, L),
+    \rho(\mathrm{lr}, \beta, \mu))\), with \(L = \kappa\), \(\mu = 1\) (Distill's map, here
+    from [`heavy_ball_rate`][dlbasics.optimizers.heavy_ball_rate]).
+    """
+    lrs = np.logspace(-3, np.log10(4 / condition), 160) if lrs is None else np.asarray(lrs)
+    betas = np.linspace(0.0, 0.98, 120) if betas is None else np.asarray(betas)
+    rate = np.array(
+        [
+            [max(heavy_ball_rate(lr, b, condition), heavy_ball_rate(lr, b, 1.0)) for lr in lrs]
+            for b in betas
+        ]
+    )
+    lr_star, beta_star = polyak_momentum(condition, 1.0)
+    return {
+        "condition": condition,
+        "lrs": lrs,
+        "betas": betas,
+        "rate": rate,
+        "polyak": (lr_star, beta_star),
+    }
+
+
+def _best_rate(condition: float, beta: float, lrs: np.ndarray) -> tuple[float, float]:
+    rates = [
+        max(heavy_ball_rate(lr, beta, condition), heavy_ball_rate(lr, beta, 1.0)) for lr in lrs
+    ]
+    i = int(np.argmin(rates))
+    return float(lrs[i]), float(rates[i])
+
+
+def momentum_rate_rows(
+    conditions: tuple[float, ...] = (10.0, 100.0, 1000.0),
+    betas: tuple[float, ...] = (0.0, 0.5, 0.9),
+) -> list[list[Any]]:
+    """Per condition number: the best per-step rate of each β (at its best lr, from the
+    closed form on a fine lr grid) and Polyak's optimum.
+
+    Rows: `[κ, (lr, rate) for each β…, Polyak β*, Polyak lr*, Polyak rate]`.
+    """
+    lrs = np.logspace(-5, 1, 6001)
+    rows = []
+    for kappa in conditions:
+        row: list[Any] = [kappa]
+        row += [_best_rate(kappa, beta, lrs) for beta in betas]
+        lr_star, beta_star = polyak_momentum(kappa, 1.0)
+        row += [beta_star, lr_star, heavy_ball_rate(lr_star, beta_star, kappa)]
+        rows.append(row)
+    return rows
+
+
+@cached
+@torch_threads(1)
+def measured_rates(
+    conditions: tuple[float, ...] = (10.0, 100.0),
+    betas: tuple[float, ...] = (0.0, 0.5, 0.9),
+    steps: int = 400,
+) -> dict[tuple[float, float], tuple[float, float]]:
+    """The closed-form rate checked on real paths: for each (κ, β) at its best lr, the
+    per-step factor of \\(\\sqrt f\\) measured over the last half of `steps` of our `SGD`.
+
+    Returns:
+        `{(κ, β): (measured, closed form)}`.
+    """
+    lrs = np.logspace(-5, 1, 6001)
+    out = {}
+    for kappa in conditions:
+        surface = partial_surface(kappa)
+        for beta in betas:
+            lr, rate = _best_rate(kappa, beta, lrs)
+            path = trajectory(
+                partial(SGD, lr=lr, momentum=beta), surface, SURFACES["quadratic"].start, steps
+            )
+            f = np.sqrt(np.maximum(surface(path[:, 0], path[:, 1]), 1e-300))
+            half = steps // 2
+            slope = np.polyfit(np.arange(half, steps + 1), np.log(f[half:]), 1)[0]
+            out[(kappa, beta)] = (float(np.exp(slope)), rate)
+    return out
+
+
+# --- Exponentially weighted averages: lag and noise ---------------------------------------------
+
+
+def ema_lag_and_noise(
+    betas: Sequence[float] = (0.5, 0.9, 0.98), n: int = 200_000, seed: int = 0
+) -> list[dict[str, float]]:
+    r"""Two facts of an exponentially weighted average, measured with
+    [`ema`][dlbasics.optimizers.ema]: its **mean lag** (the weighted age of what it averages,
+    from its response to an impulse; \(\beta/(1-\beta)\) in closed form) and its **noise**,
+    as the size \(N\) of the plain average that has the same variance on white noise
+    (\((1+\beta)/(1-\beta)\) in closed form).
+    """
+    noise = np.random.default_rng(seed).normal(size=n)
+    rows = []
+    for beta in betas:
+        length = int(40 / (1 - beta))
+        impulse = np.zeros(length)
+        impulse[0] = 1.0
+        weights = ema(impulse, beta)  # the weight on a sample k steps back, k = 0, 1, …
+        lag = float(np.sum(np.arange(length) * weights) / np.sum(weights))
+        smoothed = ema(noise, beta)[length:]  # past the start-up
+        equivalent = float(1.0 / np.var(smoothed))  # a plain average of N has variance 1/N
+        rows.append(
+            {
+                "beta": float(beta),
+                "lag": lag,
+                "lag_closed": beta / (1 - beta),
+                "equivalent_n": equivalent,
+                "equivalent_closed": (1 + beta) / (1 - beta),
+                "window": effective_window(beta),
+            }
+        )
+    return rows
+
+
+# --- Adam + L2 against AdamW on an lr × λ grid --------------------------------------------------
+
+
+@cached
+@torch_threads(1)
+def decoupling_grid(
+    lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2),
+    weight_decays: tuple[float, ...] = (0.0, 1e-3, 1e-2, 1e-1, 1.0),
+    epochs: int = 15,
+    seeds: tuple[int, ...] = (0, 1, 2),
+) -> dict[str, Any]:
+    """Loshchilov & Hutter's Figure 2 in small: final test accuracy and training loss of
+    `Adam(weight_decay=λ)` and `AdamW(weight_decay=λ)` over an lr × λ grid (batch 64,
+    mean over `seeds`).
+
+    Returns:
+        `{"lrs", "weight_decays", "Adam": {"accuracy", "loss"}, "AdamW": {...}}`, arrays
+        (lrs, weight_decays).
+    """
+    out: dict[str, Any] = {"lrs": np.asarray(lrs), "weight_decays": np.asarray(weight_decays)}
+    for name in ("Adam", "AdamW"):
+        acc = np.zeros((len(lrs), len(weight_decays), len(seeds)))
+        loss = np.zeros_like(acc)
+        for i, lr in enumerate(lrs):
+            for j, wd in enumerate(weight_decays):
+                for k, s in enumerate(seeds):
+                    # λ = 0 is the same run for both (no decay of either kind): run it once
+                    which = "Adam" if wd == 0 else name
+                    r = train_digits(
+                        which, lr, epochs=epochs, batch_size=64, seed=s, weight_decay=wd
+                    )
+                    acc[i, j, k] = r["test_accuracy"][-1]
+                    loss[i, j, k] = r["train_loss"][-1]
+        out[name] = {"accuracy": acc.mean(axis=2), "loss": loss.mean(axis=2), "runs": acc}
+    return out
+
+
+# --- Schedules used in practice -----------------------------------------------------------------
+
+
+def schedule_curves(
+    lr0: float = 1.0, total: int = 100, warmup: int = 10, epochs_per_step: float = 1.0
+) -> dict[str, Any]:
+    """The note's two decays next to warm-up + cosine, over `total` steps (lr / lr₀)."""
+    t = np.arange(total + 1)
+    return {
+        "step": t,
+        "curves": {
+            "1/(1 + 0.1·t) (inverse time)": np.array(
+                [inverse_time_decay(lr0, float(k), 0.1) for k in t]
+            ),
+            "$0.95^t$ (exponential)": np.array([exponential_decay(lr0, float(k), 0.95) for k in t]),
+            f"warm-up {warmup} steps, then cosine": np.array(
+                [warmup_cosine(lr0, float(k), warmup, total) for k in t]
+            ),
+        },
+    }
