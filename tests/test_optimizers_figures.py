@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dlbasics.optimizers import experiments, figures
 
@@ -49,3 +50,29 @@ def test_average_and_schedule_figures_render() -> None:
         "AdamW": {"accuracy": np.array([[0.9, 0.9], [0.95, 0.96]])},
     }
     assert figures.plot_decoupling(grid).startswith("<figure")
+
+
+def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import re
+
+    from dlbasics import plotting
+    from dlbasics.optimizers import heavy_ball_rate
+
+    lrs, betas = (0.01, 0.1), (0.0, 0.5)
+    data = experiments.momentum_explorer(lrs=lrs, betas=betas, steps=10)
+    plotting.figures_as_files(tmp_path)
+    try:
+        html = figures.plot_momentum_explorer.__wrapped__(data)
+    finally:
+        plotting.figures_as_files(None)
+    frames = json.loads(re.search(r'frames">(.*?)</script>', html).group(1))
+    combos = [(lr, b) for lr in lrs for b in betas]  # the last slider varies fastest
+    assert len(frames) == len(combos)
+    for frame, (lr, beta) in zip(frames, combos, strict=True):
+        rate = max(heavy_ball_rate(lr, beta, 25.0), heavy_ball_rate(lr, beta, 1.0))
+        assert frame["readout"].startswith(f"per-step rate {rate:.3f}")
+        assert ("diverges" in frame["readout"]) == (rate >= 1)
+    ema = experiments.ema_explorer(betas=(0.5, 0.9))
+    assert ema[0.9]["window_mass"] == pytest.approx(1 - 0.9**10, rel=1e-6)
+    assert ema[0.9]["mean_lag"] == pytest.approx(9.0)

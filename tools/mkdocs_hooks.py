@@ -96,7 +96,8 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
 
 
 FIGURES = "assets/figures"
-_ASSET_URL = re.compile(r'src="dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))"')
+# an image's src, or a frame's URL in an explorable's JSON: always quoted
+_ASSET_URL = re.compile(r'(?<=")dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))(?=")')
 _assets_used: set[str] = set()
 
 
@@ -132,7 +133,7 @@ def on_page_content(html: str, page: Page, **_: Any) -> str:
 
     def relative(match: re.Match[str]) -> str:
         _assets_used.add(match.group(1))
-        return f'src="{prefix}{match.group(1)}"'
+        return prefix + match.group(1)
 
     return _ASSET_URL.sub(relative, html)
 

@@ -29,11 +29,14 @@ import base64
 import hashlib
 import html
 import io
+import itertools
+import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,9 @@ __all__ = [
     "ASSET_SCHEME",
     "COLORS",
     "INK",
+    "MAX_FRAMES",
+    "Slider",
+    "explorable",
     "fig_to_png",
     "fig_to_webp",
     "figure_style",
@@ -491,3 +497,166 @@ def markdown_table(
             raise ValueError(f"row {i} has {len(row)} cells, expected {len(headers)} (headers)")
         lines.append("| " + " | ".join(_format_cell(v, floatfmt) for v in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+# --- Explorables: a figure with sliders, every frame drawn at build time -------------------------
+#
+# The reader moves a slider and sees the frame the build drew for that value: no maths runs in
+# the browser. Frames are SVG files like every other figure (one per palette), so static and
+# interactive figures share one style; the page loads only the frame on screen, and the others
+# when a slider reaches them. Without JavaScript the default frame is a static figure.
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One slider of an [`explorable`][dlbasics.plotting.explorable].
+
+    Attributes:
+        name: The keyword argument of the frame function it sets.
+        label: The visible label (e.g. `"β"`); the readout shows `label = value`.
+        values: The values the slider steps through, in order (at least 2).
+        default: The value shown first, and without JavaScript; one of `values`.
+        format: How a value is written in the readout (`str.format`).
+    """
+
+    name: str
+    label: str
+    values: tuple[float, ...]
+    default: float
+    format: str = "{:g}"
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ValueError(f"name must be a Python identifier, got {self.name!r}")
+        if not self.label.strip():
+            raise ValueError(f"label must be visible text, got {self.label!r}")
+        values = tuple(self.values)
+        if len(values) < 2:
+            raise ValueError(f"values of {self.name!r} must hold at least 2 values, got {values!r}")
+        if len(set(values)) != len(values):
+            raise ValueError(f"values of {self.name!r} must be distinct, got {values!r}")
+        if self.default not in values:
+            raise ValueError(
+                f"default of {self.name!r} must be one of its values {values!r}, "
+                f"got {self.default!r}"
+            )
+        object.__setattr__(self, "values", values)
+
+    def text(self, value: float) -> str:
+        """`value` as the readout writes it."""
+        return self.format.format(value)
+
+
+MAX_FRAMES = 400
+"""The most frames one explorable may draw (the product of its sliders' lengths)."""
+
+
+def explorable(
+    draw: Callable[..., Figure],
+    sliders: Sequence[Slider],
+    *,
+    alt: str | Callable[..., str],
+    readout: Callable[..., str] | None = None,
+    caption: str | None = None,
+) -> str:
+    """A figure with one slider per parameter, every frame drawn now.
+
+    `draw(**values)` returns a matplotlib figure for one value of every slider (ideally from
+    [`new_figure`][dlbasics.plotting.new_figure], drawn from data an experiment computed);
+    it is called once per combination, in the order of the sliders with the last one
+    fastest. On the site each frame becomes two SVG files (light and dark palette), and the
+    page shows the default frame as a static figure; a script swaps frames as the reader
+    moves a slider. Outside the site (a notebook, a script) only the default frame is drawn,
+    inline: an explorable reads there as its default figure.
+
+    Args:
+        draw: The frame function; its keyword arguments are the sliders' names.
+        sliders: One [`Slider`][dlbasics.plotting.Slider] per parameter (1 or 2).
+        alt: What a frame shows, for screen readers: text, or `alt(**values)` per frame.
+        readout: `readout(**values)`: a line of text under the figure, e.g. the number the
+            frame is about; announced to screen readers as it changes.
+        caption: Optional visible caption.
+
+    Returns:
+        The figure's HTML.
+    """
+    sliders = tuple(sliders)
+    if not callable(draw):
+        raise TypeError(f"draw must be a function returning a figure, got {draw!r}")
+    if not 1 <= len(sliders) <= 2 or not all(isinstance(s, Slider) for s in sliders):
+        raise ValueError(f"sliders must be 1 or 2 Slider objects, got {sliders!r}")
+    if len({s.name for s in sliders}) != len(sliders):
+        raise ValueError(f"sliders must have distinct names, got {[s.name for s in sliders]}")
+    count = int(np.prod([len(s.values) for s in sliders]))
+    if count > MAX_FRAMES:
+        raise ValueError(f"sliders give {count} frames, more than MAX_FRAMES = {MAX_FRAMES}")
+
+    def alt_of(values: dict[str, float]) -> str:
+        return _require_alt(alt(**values) if callable(alt) else alt)
+
+    default = {s.name: s.default for s in sliders}
+    if _asset_dir is None:  # a notebook or a script: the default figure, inline
+        return to_svg(draw(**default), alt=alt_of(default), caption=caption)
+
+    frames = []
+    size: tuple[int, int] | None = None
+    smallest: list[float] = []
+    for indices in itertools.product(*(range(len(s.values)) for s in sliders)):
+        values = {s.name: s.values[i] for s, i in zip(sliders, indices, strict=True)}
+        fig = draw(**values)
+        if not isinstance(fig, Figure):
+            raise TypeError(f"draw must return a matplotlib Figure, got {type(fig).__name__}")
+        text_pt = smallest_text_pt(fig)
+        if text_pt:
+            smallest.append(text_pt)
+        svg = _svg_text(fig, "path")
+        size = size or _svg_size(svg)
+        files = {p: _store(svg.replace(_MID_GREY, ink).encode(), ".svg") for p, ink in INK.items()}
+        frames.append(
+            {**files, "alt": alt_of(values), "readout": readout(**values) if readout else ""}
+        )
+    assert size is not None
+    start = _frame_index(sliders, [s.values.index(s.default) for s in sliders])
+    payload = json.dumps(frames, ensure_ascii=False, separators=(",", ":"))
+    # the page's id for this explorable: stable across builds, distinct for distinct frames
+    name = "x" + hashlib.sha256(payload.encode()).hexdigest()[:10]
+    font_px = min(smallest) * 4 / 3 if smallest else None
+    first = frames[start]
+    imgs = _palette_imgs({p: first[p] for p in INK}, first["alt"], size[0], size[1], font_px)
+    controls = "".join(_slider_html(name, s) for s in sliders)
+    shown = html.escape(first["readout"])
+    # "</" inside the JSON would end the script element early: escape it as JSON allows
+    payload = payload.replace("</", "<\\/")
+    inner = (
+        f'<div class="dlb-explorable" id="{name}" data-frame="{start}">'
+        f'<div class="dlb-explorable-controls" hidden>{controls}</div>'
+        f"{imgs}"
+        f'<p class="dlb-explorable-readout" aria-live="polite">{shown}</p>'
+        f'<script type="application/json" class="dlb-explorable-frames">{payload}</script>'
+        f"</div>"
+    )
+    return _wrap(inner, caption)
+
+
+def _frame_index(sliders: Sequence[Slider], indices: Sequence[int]) -> int:
+    """The position of a combination of slider positions in the frame list (last fastest)."""
+    index = 0
+    for slider, i in zip(sliders, indices, strict=True):
+        index = index * len(slider.values) + i
+    return index
+
+
+def _slider_html(name: str, slider: Slider) -> str:
+    ident = f"{name}-{slider.name}"
+    texts = [slider.text(v) for v in slider.values]
+    position = slider.values.index(slider.default)
+    label = html.escape(slider.label)
+    valuetext = html.escape(f"{slider.label} = {texts[position]}", quote=True)
+    return (
+        f'<div class="dlb-slider"><label for="{ident}">{label}</label>'
+        f'<input type="range" id="{ident}" min="0" max="{len(texts) - 1}" step="1" '
+        f'value="{position}" aria-valuetext="{valuetext}" '
+        f'data-label="{html.escape(slider.label, quote=True)}" '
+        f"data-texts='{html.escape(json.dumps(texts, ensure_ascii=False), quote=True)}'>"
+        f'<output for="{ident}">{html.escape(texts[position])}</output></div>'
+    )

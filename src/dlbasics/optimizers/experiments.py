@@ -44,6 +44,8 @@ from dlbasics.optimizers import (
 from dlbasics.training import accuracy, classification_loss, digits, fit, minibatches, model_loss
 
 __all__ = [
+    "EXPLORER_BETAS",
+    "EXPLORER_LRS",
     "GD_VARIANTS",
     "LR_GRID",
     "SURFACE_LRS",
@@ -55,6 +57,7 @@ __all__ = [
     "decoupling_grid",
     "digits_mlp",
     "ema_curves",
+    "ema_explorer",
     "ema_lag_and_noise",
     "ema_window_rows",
     "gd_variants",
@@ -63,6 +66,7 @@ __all__ = [
     "lr_sweep",
     "measured_rates",
     "momentum_buffer",
+    "momentum_explorer",
     "momentum_form_rows",
     "momentum_rate_rows",
     "noisy_series",
@@ -1082,3 +1086,67 @@ def schedule_curves(
             ),
         },
     }
+
+
+# --- Explorables: every frame's data -------------------------------------------------------------
+
+EXPLORER_LRS: tuple[float, ...] = (0.0075, 0.015, 0.03, 0.06, 1 / 9)
+"""Learning rates (torch's form) of the momentum explorable: the page's 0.0075 up to
+Polyak's 1/9 for κ = 25."""
+
+EXPLORER_BETAS: tuple[float, ...] = (0.0, 0.2, 4 / 9, 0.7, 0.9)
+"""Momentum values of the momentum explorable: plain descent up to the page's 0.9, with
+Polyak's 4/9."""
+
+
+@cached
+@torch_threads(1)
+def momentum_explorer(
+    lrs: tuple[float, ...] = EXPLORER_LRS,
+    betas: tuple[float, ...] = EXPLORER_BETAS,
+    condition: float = 25.0,
+    steps: int = 60,
+) -> dict[str, Any]:
+    """For every (lr, β): torch-form heavy ball's path on the quadratic valley from the page's
+    start, its closed-form per-step rate and f after `steps`; and the rate map under them.
+
+    Returns:
+        `{"runs": {(lr, β): {"path", "rate", "final_f"}}, "map": rate_map(...), ...}`.
+    """
+    surface = partial_surface(condition)
+    start = SURFACES["quadratic"].start
+    runs = {}
+    for lr in lrs:
+        for beta in betas:
+            path = trajectory(partial(SGD, lr=lr, momentum=beta), surface, start, steps)
+            rate = max(heavy_ball_rate(lr, beta, condition), heavy_ball_rate(lr, beta, 1.0))
+            end = path[np.isfinite(path[:, 0])][-1]
+            final = float(surface(*end)) if np.isfinite(path[-1]).all() else float("inf")
+            runs[(lr, beta)] = {"path": path, "rate": rate, "final_f": final}
+    grid = rate_map(condition, lrs=np.logspace(-3, np.log10(4 / condition), 90))
+    return {"runs": runs, "map": grid, "condition": condition, "steps": steps}
+
+
+@cached
+def ema_explorer(
+    betas: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99), n: int = 100, seed: int = 0
+) -> dict[float, dict[str, Any]]:
+    """For every β: the weights \\((1-\\beta)\\beta^k\\) of the last 60 samples, the share on
+    the last 1/(1−β), the mean lag, and the plain and bias-corrected averages of the page's
+    noisy series."""
+    x = noisy_series(n, seed)
+    out = {}
+    for beta in betas:
+        window = effective_window(beta)
+        k = np.arange(60)
+        out[float(beta)] = {
+            "lag": np.arange(60),
+            "weights": (1 - beta) * beta**k,
+            "window": window,
+            "window_mass": window_mass(beta, max(1, round(window))),
+            "mean_lag": beta / (1 - beta),
+            "data": x,
+            "plain": ema(x, beta),
+            "corrected": ema(x, beta, bias_correction=True),
+        }
+    return out

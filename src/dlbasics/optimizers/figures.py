@@ -16,18 +16,22 @@ import numpy as np
 
 from dlbasics.cache import cached
 from dlbasics.optimizers import SURFACES, Surface
-from dlbasics.plotting import COLORS, fig_to_png, new_figure, to_svg
+from dlbasics.plotting import COLORS, Slider, explorable, fig_to_png, new_figure, to_svg
 
 __all__ = [
     "BATCH_COLORS",
     "OPTIMIZER_STYLES",
+    "ema_frame",
+    "momentum_frame",
     "plot_batch_lr_sweep",
     "plot_bias_correction",
     "plot_decoupling",
     "plot_ema",
+    "plot_ema_explorer",
     "plot_gd_variants",
     "plot_gradient_noise",
     "plot_lr_sweep",
+    "plot_momentum_explorer",
     "plot_paths",
     "plot_rate_map",
     "plot_rmsprop_eps",
@@ -410,4 +414,105 @@ def plot_decoupling(grid: dict[str, Any]) -> str:
         fig,
         alt="Test accuracy of Adam with L2 and of AdamW over a grid of learning rates and "
         "weight decays, the best weight decay of each learning rate circled",
+    )
+
+
+# --- Explorables -----------------------------------------------------------------------------
+
+
+def momentum_frame(data: dict[str, Any], lr: float, beta: float) -> Any:
+    """One frame of the momentum explorable: the path for (lr, β) on the valley, and where
+    (lr, β) sits on the rate map."""
+    run = data["runs"][(lr, beta)]
+    fig, (a, b) = new_figure(1, 2, width=7.6, height=3.6)
+    _contour(a, SURFACES["quadratic"])
+    path = run["path"]
+    a.plot(path[:, 0], path[:, 1], color=COLORS[1], lw=1.4, marker="o", ms=2.5)
+    a.set_title(f"60 steps of SGD(lr={lr:.3g}, momentum={beta:.3g})")
+    grid = data["map"]
+    # contour lines, not a filled map: each frame stays light to draw and to load
+    lines = b.contour(
+        grid["lrs"],
+        grid["betas"],
+        grid["rate"],
+        levels=[0.7, 0.8, 0.9, 0.95, 0.99],
+        colors=_INK,
+        linewidths=0.8,
+    )
+    b.clabel(lines, fmt="%.2f", fontsize=10)
+    b.contour(grid["lrs"], grid["betas"], grid["rate"], levels=[1.0], colors="#D55E00")
+    b.plot(*grid["polyak"], "*", color=COLORS[2], ms=13, label="Polyak's optimum")
+    b.plot(lr, beta, "o", mfc="none", mec=COLORS[1], ms=13, mew=2.5, label="this frame")
+    b.set(xscale="log", xlabel="lr (torch's form)", ylabel="β", title="per-step rate (red: 1)")
+    b.legend(loc="lower left")
+    b.grid(False)
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_momentum_explorer(data: dict[str, Any]) -> str:
+    """Sliders for lr and β over [`momentum_frame`][dlbasics.optimizers.figures.momentum_frame]."""
+    lrs = sorted({lr for lr, _ in data["runs"]})
+    betas = sorted({b for _, b in data["runs"]})
+
+    def readout(lr: float, beta: float) -> str:
+        run = data["runs"][(lr, beta)]
+        f = run["final_f"]
+        end = f"f after 60 steps {f:.2g}" if np.isfinite(f) else "f overflows"
+        verdict = "diverges" if run["rate"] >= 1 else "converges"
+        return f"per-step rate {run['rate']:.3f} (slower direction): {verdict}; {end}"
+
+    return explorable(
+        lambda lr, beta: momentum_frame(data, lr, beta),
+        [
+            # the page's α = 0.075, β = 0.9 (lr 0.0075) first, where the grid has it
+            Slider("lr", "lr", tuple(lrs), 0.0075 if 0.0075 in lrs else lrs[0], "{:.3g}"),
+            Slider("beta", "β", tuple(betas), 0.9 if 0.9 in betas else betas[-1], "{:.3g}"),
+        ],
+        alt=lambda lr, beta: (
+            f"Path of heavy-ball momentum with lr {lr:.3g} and beta {beta:.3g} on the "
+            f"quadratic valley, and its point on the map of convergence rates: "
+            f"{readout(lr, beta)}"
+        ),
+        readout=readout,
+    )
+
+
+def ema_frame(data: dict[float, dict[str, Any]], beta: float) -> Any:
+    """One frame of the averaging explorable: the weights of β, and its plain and corrected
+    averages of the noisy series."""
+    d = data[beta]
+    fig, (a, b) = new_figure(1, 2, width=7.6, height=3.4)
+    inside = d["lag"] < d["window"]
+    a.bar(d["lag"][inside], d["weights"][inside], color=COLORS[0], width=0.8, label="last 1/(1−β)")
+    a.bar(d["lag"][~inside], d["weights"][~inside], color=_INK, width=0.8, label="older")
+    a.set(xlabel="samples back k", ylabel="weight (1−β)βᵏ", title=f"β = {beta:g}")
+    a.legend(loc="upper right")
+    b.plot(d["data"], ".", color=_INK, ms=3, label="data")
+    b.plot(d["plain"], color=COLORS[2], label="plain average")
+    b.plot(d["corrected"], color=COLORS[3], label="bias-corrected")
+    b.set(xlabel="t", ylim=(-2, 32))
+    b.legend(loc="lower right")
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_ema_explorer(data: dict[float, dict[str, Any]]) -> str:
+    """A slider for β over [`ema_frame`][dlbasics.optimizers.figures.ema_frame]."""
+
+    def readout(beta: float) -> str:
+        d = data[beta]
+        return (
+            f"1/(1−β) = {d['window']:.3g} samples hold {d['window_mass']:.1%} of the weight; "
+            f"mean lag {d['mean_lag']:.3g} samples"
+        )
+
+    return explorable(
+        lambda beta: ema_frame(data, beta),
+        [Slider("beta", "β", tuple(sorted(data)), 0.9 if 0.9 in data else min(data), "{:g}")],
+        alt=lambda beta: (
+            f"Weights of an exponentially weighted average with beta {beta:g} and its plain "
+            f"and bias-corrected averages of a noisy series: {readout(beta)}"
+        ),
+        readout=readout,
     )
