@@ -67,3 +67,15 @@ def test_generated_script_runs(downloads: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert '<figure class="dlb-figure">' in result.stdout
+
+
+def test_an_explorable_becomes_its_default_figure_with_a_note(downloads: Path) -> None:
+    import json
+
+    notebook = json.loads((downloads / "optimizers.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+    cell = next(s for s in sources if "plot_momentum_explorer(" in s)
+    assert "draw_momentum_frame(data, lr=..., beta=...)" in cell
+    assert "a slider for lr and beta" in cell
+    script = (downloads / "optimizers.py").read_text(encoding="utf-8")
+    assert "draw_ema_frame(data, beta=...)" in script

@@ -67,6 +67,34 @@ def split_cells(markdown: str) -> list[Cell]:
     return cells
 
 
+_EXPLORER = re.compile(r"from (dlbasics\.\w+\.figures) import [^\n]*\bplot_(\w+)_explorer\b")
+
+
+def explorable_note(source: str) -> str:
+    """`source` with a comment after it when it draws an explorable: outside the site only its
+    default frame is drawn, so the comment names the frame function and the arguments to
+    change (the sliders)."""
+    match = _EXPLORER.search(source)
+    if match is None:
+        return source
+    import importlib
+    import inspect
+
+    module, name = match.groups()
+    frame = getattr(importlib.import_module(module), f"draw_{name}_frame", None)
+    if frame is None:
+        return source
+    sliders = list(inspect.signature(frame).parameters)[1:]  # after the data
+    return (
+        f"{source}\n"
+        "# On the website this figure is an explorable, with a slider for "
+        f"{' and '.join(sliders)}.\n"
+        "# Here it is drawn at its default values; to see another frame, call\n"
+        f"# {module}.draw_{name}_frame(data, {', '.join(f'{s}=...' for s in sliders)})\n"
+        "# with other values of those arguments (data: the same experiment's result)."
+    )
+
+
 def to_notebook(markdown: str, *, title: str, page_url: str) -> str:
     """A notebook (nbformat 4.5) as JSON text, with stable cell ids for reproducible builds."""
     intro = (
@@ -74,7 +102,10 @@ def to_notebook(markdown: str, *, title: str, page_url: str) -> str:
         'Run it top to bottom with `pip install "dlbasics[all]"`.*'
     )
     cells = [Cell("markdown", intro), Cell("code", NOTEBOOK_PRELUDE.rstrip())]
-    cells += split_cells(markdown)
+    cells += [
+        Cell(c.kind, explorable_note(c.source)) if c.kind == "code" else c
+        for c in split_cells(markdown)
+    ]
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -108,7 +139,7 @@ def to_script(markdown: str, *, title: str, page_url: str) -> str:
     ]
     for cell in split_cells(markdown):
         if cell.kind == "code":
-            parts.append(cell.source + "\n")
+            parts.append(explorable_note(cell.source) + "\n")
         else:
             comment = "\n".join(("# " + line).rstrip() for line in cell.source.splitlines())
             parts.append(comment + "\n")

@@ -21,8 +21,8 @@ from dlbasics.plotting import COLORS, Slider, explorable, fig_to_png, new_figure
 __all__ = [
     "BATCH_COLORS",
     "OPTIMIZER_STYLES",
-    "ema_frame",
-    "momentum_frame",
+    "draw_ema_frame",
+    "draw_momentum_frame",
     "plot_batch_lr_sweep",
     "plot_bias_correction",
     "plot_decoupling",
@@ -420,7 +420,7 @@ def plot_decoupling(grid: dict[str, Any]) -> str:
 # --- Explorables -----------------------------------------------------------------------------
 
 
-def momentum_frame(data: dict[str, Any], lr: float, beta: float) -> Any:
+def draw_momentum_frame(data: dict[str, Any], lr: float, beta: float) -> Any:
     """One frame of the momentum explorable: the path for (lr, β) on the valley, and where
     (lr, β) sits on the rate map."""
     run = data["runs"][(lr, beta)]
@@ -451,7 +451,8 @@ def momentum_frame(data: dict[str, Any], lr: float, beta: float) -> Any:
 
 @cached  # the figure's HTML too: a warm build then draws nothing
 def plot_momentum_explorer(data: dict[str, Any]) -> str:
-    """Sliders for lr and β over [`momentum_frame`][dlbasics.optimizers.figures.momentum_frame]."""
+    """Sliders for lr and β over
+    [`draw_momentum_frame`][dlbasics.optimizers.figures.draw_momentum_frame]."""
     lrs = sorted({lr for lr, _ in data["runs"]})
     betas = sorted({b for _, b in data["runs"]})
 
@@ -463,7 +464,7 @@ def plot_momentum_explorer(data: dict[str, Any]) -> str:
         return f"per-step rate {run['rate']:.3f} (slower direction): {verdict}; {end}"
 
     return explorable(
-        lambda lr, beta: momentum_frame(data, lr, beta),
+        lambda lr, beta: draw_momentum_frame(data, lr, beta),
         [
             # the page's α = 0.075, β = 0.9 (lr 0.0075) first, where the grid has it
             Slider("lr", "lr", tuple(lrs), 0.0075 if 0.0075 in lrs else lrs[0], "{:.3g}"),
@@ -478,7 +479,7 @@ def plot_momentum_explorer(data: dict[str, Any]) -> str:
     )
 
 
-def ema_frame(data: dict[float, dict[str, Any]], beta: float) -> Any:
+def draw_ema_frame(data: dict[float, dict[str, Any]], beta: float) -> Any:
     """One frame of the averaging explorable: the weights of β, and its plain and corrected
     averages of the noisy series."""
     d = data[beta]
@@ -498,7 +499,7 @@ def ema_frame(data: dict[float, dict[str, Any]], beta: float) -> Any:
 
 @cached  # the figure's HTML too: a warm build then draws nothing
 def plot_ema_explorer(data: dict[float, dict[str, Any]]) -> str:
-    """A slider for β over [`ema_frame`][dlbasics.optimizers.figures.ema_frame]."""
+    """A slider for β over [`draw_ema_frame`][dlbasics.optimizers.figures.draw_ema_frame]."""
 
     def readout(beta: float) -> str:
         d = data[beta]
@@ -508,7 +509,7 @@ def plot_ema_explorer(data: dict[float, dict[str, Any]]) -> str:
         )
 
     return explorable(
-        lambda beta: ema_frame(data, beta),
+        lambda beta: draw_ema_frame(data, beta),
         [Slider("beta", "β", tuple(sorted(data)), 0.9 if 0.9 in data else min(data), "{:g}")],
         alt=lambda beta: (
             f"Weights of an exponentially weighted average with beta {beta:g} and its plain "
