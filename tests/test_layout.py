@@ -24,8 +24,8 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "dlbasics"
 TOPICS = sorted(p.parent.name for p in SRC.glob("*/__init__.py"))
 PAGE_MODULES = ("experiments", "figures")
-#: What only the page's code may use: the cache, the figures' helpers, the training helper.
-PAGE_ONLY = ("dlbasics.cache", "dlbasics.plotting", "dlbasics.training")
+#: What only the page's code may use: the cache, exercises, the figures' helpers, training.
+PAGE_ONLY = ("dlbasics.cache", "dlbasics.exercises", "dlbasics.plotting", "dlbasics.training")
 
 
 @dataclass(frozen=True)

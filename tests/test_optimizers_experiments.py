@@ -128,3 +128,46 @@ def test_schedule_curves_start_at_lr0() -> None:
     inverse, exponential, cosine = curves["curves"].values()
     assert inverse[0] == exponential[0] == 1.0 and cosine[0] == 0.0
     assert cosine[5] == 1.0 and cosine[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+# --- the exercises' answers, by another route -------------------------------------------------
+
+
+def test_exercise_answers_against_closed_forms() -> None:
+    assert experiments.window_share_answer() == pytest.approx(1 - 0.95**20, rel=1e-6)
+    assert experiments.window_ninety_answer() == math.ceil(math.log(0.1) / math.log(0.95))
+    assert experiments.constant_average_answer() == pytest.approx(5 * (1 - 0.9**3))
+    assert experiments.corrected_average_answer() == pytest.approx(5.0)
+    assert experiments.textbook_alpha_answer() == pytest.approx(0.01 / (1 - 0.9))
+    assert experiments.polyak_beta_answer() == pytest.approx((9 / 11) ** 2)
+    t = np.arange(1, 301)
+    assert experiments.uncorrected_adam_peak_answer() == pytest.approx(
+        ((1 - 0.9**t) / np.sqrt(1 - 0.999**t)).max(), rel=1e-6
+    )
+
+
+def test_choice_answers_by_another_route() -> None:
+    import torch
+
+    # best β at lr 0.0075: measured on torch's own SGD paths, not from the closed form
+    rates = []
+    for beta in experiments.EXPLORER_BETAS:
+        path = O.trajectory(
+            lambda p, b=beta: torch.optim.SGD(p, lr=0.0075, momentum=b),
+            experiments.partial_surface(25.0),
+            (-4.5, 1.5),
+            400,
+        )
+        rates.append(abs(path[-1, 0]) + abs(path[-1, 1]))
+    assert experiments.best_beta_answer() == int(np.argmin(rates))
+    # RMSprop after the drop: with torch's RMSprop
+    steps = []
+    for alpha in (0.9, 0.99, 0.999):
+        p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.RMSprop([p], lr=1.0, alpha=alpha)
+        for k in range(350):
+            before = float(p.detach())
+            p.grad = torch.tensor([1.0 if k < 300 else 0.1], dtype=torch.float64)
+            opt.step()
+        steps.append(abs(float(p.detach()) - before))
+    assert experiments.smallest_step_after_drop_answer() == int(np.argmin(steps))

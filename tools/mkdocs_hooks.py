@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -102,6 +103,8 @@ _assets_used: set[str] = set()
 
 
 _page_calls: dict[str, set[tuple[str, str]]] = {}
+#: Page URL → the ids of its exercises, for the home page's progress list (exercises.json).
+_exercises: dict[str, list[str]] = {}
 
 
 def on_pre_build(config: MkDocsConfig, **_: Any) -> None:
@@ -127,6 +130,7 @@ def on_page_content(html: str, page: Page, **_: Any) -> str:
     import dlbasics.cache
 
     _page_calls[page.file.src_uri] = set(dlbasics.cache.calls())
+    _exercises[page.url] = re.findall(r'class="dlb-exercise" id="(exercise-[a-z0-9-]+)"', html)
     dlbasics.cache.calls().clear()
     html, _ = page_conventions.number_figures(html)
     prefix = "../" * page.url.count("/") + FIGURES + "/"
@@ -145,6 +149,10 @@ def on_post_build(config: MkDocsConfig, **_: Any) -> None:
 
     folder = dlbasics.cache.cache_dir()
     assert folder is not None
+    listing = {url: ids for url, ids in sorted(_exercises.items()) if ids}
+    (Path(config.site_dir) / "exercises.json").write_text(
+        json.dumps(listing, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     used = {page: calls for page, calls in _page_calls.items() if calls}
     prefill.write_manifest(folder, Path(config.docs_dir), used)
     import dlbasics.claims

@@ -53,7 +53,10 @@ __all__ = [
     "adagrad_steps",
     "adam_first_steps",
     "batch_lr_sweep",
+    "best_beta_answer",
     "bias_correction_curves",
+    "constant_average_answer",
+    "corrected_average_answer",
     "decoupling_grid",
     "digits_mlp",
     "ema_curves",
@@ -72,18 +75,24 @@ __all__ = [
     "noisy_series",
     "optimizer_comparison",
     "partial_surface",
+    "polyak_beta_answer",
     "rate_map",
     "rmsprop_alpha_steps",
     "rmsprop_eps_placement",
     "schedule_curves",
     "seasonal_curve",
     "sgd_update_check",
+    "smallest_step_after_drop_answer",
     "surface_gaps",
     "surface_paths",
+    "textbook_alpha_answer",
     "torch_agreement_rows",
     "train_digits",
+    "uncorrected_adam_peak_answer",
     "valley_rates",
     "weight_decay_runs",
+    "window_ninety_answer",
+    "window_share_answer",
 ]
 
 
@@ -1150,3 +1159,62 @@ def ema_explorer(
             "corrected": ema(x, beta, bias_correction=True),
         }
     return out
+
+
+# --- Exercises: each answer computed by the library ---------------------------------------------
+
+
+def window_share_answer(beta: float = 0.95, window: int = 20) -> float:
+    """The share of an exponential average's weight on its last `window` samples."""
+    return window_mass(beta, window)
+
+
+def window_ninety_answer(beta: float = 0.95, share: float = 0.9) -> int:
+    """How many of the latest samples hold `share` of an exponential average's weight."""
+    n = 1
+    while window_mass(beta, n) < share:
+        n += 1
+    return n
+
+
+def constant_average_answer(value: float = 5.0, beta: float = 0.9, t: int = 3) -> float:
+    """V_t of a constant series X ≡ `value`, without bias correction."""
+    return float(ema(np.full(t, value), beta)[-1])
+
+
+def corrected_average_answer(value: float = 5.0, beta: float = 0.9, t: int = 3) -> float:
+    """V̂_t of a constant series X ≡ `value`, with bias correction."""
+    return float(ema(np.full(t, value), beta, bias_correction=True)[-1])
+
+
+def textbook_alpha_answer(lr: float = 0.01, beta: float = 0.9) -> float:
+    """The textbook α whose path is torch's `SGD(lr, momentum=β)`: the ratio of their first
+    steps under the same gradient (the paths then agree, as the page's table shows)."""
+    torch_step = _constant_gradient_steps(partial(SGD, lr=lr, momentum=beta), np.ones(1))
+    textbook_step = _constant_gradient_steps(
+        lambda p: TextbookMomentum(p, lr=1.0, beta=beta), np.ones(1)
+    )
+    # _constant_gradient_steps divides by each optimizer's own lr: undo that for SGD
+    return float(torch_step[0, 0] * lr / textbook_step[0, 0])
+
+
+def polyak_beta_answer(condition: float = 100.0) -> float:
+    """Polyak's best heavy-ball β for a quadratic of condition number `condition`."""
+    return polyak_momentum(condition, 1.0)[1]
+
+
+def uncorrected_adam_peak_answer() -> float:
+    """The largest step / lr of Adam without bias correction under a constant gradient."""
+    return float(adam_first_steps()["constant, uncorrected"].max())
+
+
+def best_beta_answer(lr: float = 0.0075, betas: tuple[float, ...] = EXPLORER_BETAS) -> int:
+    """Which of `betas` contracts fastest per step at `lr` on the page's valley (κ = 25)."""
+    rates = [max(heavy_ball_rate(lr, b, 25.0), heavy_ball_rate(lr, b, 1.0)) for b in betas]
+    return int(np.argmin(rates))
+
+
+def smallest_step_after_drop_answer(alphas: tuple[float, ...] = (0.9, 0.99, 0.999)) -> int:
+    """Which RMSprop decay takes the smallest step 50 steps after the gradient drops."""
+    steps = rmsprop_alpha_steps(alphas=alphas, steps=600, drop_at=300)
+    return int(np.argmin([steps[f"RMSprop α={a}"][349] for a in alphas]))
