@@ -76,8 +76,11 @@ def locate_blocks(markdown: str, page: str) -> tuple[str, list[dict[str, Any]]]:
                 {
                     "anchor": anchor,
                     "heading": heading,
+                    # an exercise's answer comes from experiments.py too, but the exercise
+                    # checks the reader, not a sentence: it needs no claim
                     "experiment": bool(
                         re.search(r"from dlbasics\.\w+\.experiments import", source)
+                        and not re.search(r"from dlbasics\.exercises import", source)
                     ),
                     "claims": "claim(" in source,
                 }
