@@ -38,7 +38,8 @@ def topic_pages_with(selector_class: str) -> list[str]:
 STATE = """box => {
   const frames = JSON.parse(box.querySelector('.dlb-explorable-frames').textContent);
   const k = Number(box.dataset.frame);
-  const shown = [...box.querySelectorAll('img')].find(img => getComputedStyle(img).display !== 'none');
+  const shown = [...box.querySelectorAll('img')]
+    .find(img => getComputedStyle(img).display !== 'none');
   return {
     k,
     frame: frames[k],
