@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import katex_render
 import notebooks  # a sibling module, not an installed package
 import prefill
+import reader_a11y
 import serve_state
 
 log = logging.getLogger("mkdocs.hooks.dlbasics")
@@ -191,8 +192,11 @@ def on_post_page(output: str, page: Page, **_: Any) -> str:
     if _math is None:
         raise PluginError("math renderer not set up (on_env did not run)")
     try:
-        return _math.substitute(output, page.file.src_uri)
-    except katex_render.MathError as error:
+        output = _math.substitute(output, page.file.src_uri)
+        katex_url = "../" * page.url.count("/") + "assets/katex"
+        output = katex_render.preload_fonts(output, katex_url)
+        return reader_a11y.fix_page(output, page.file.src_uri)
+    except (katex_render.MathError, reader_a11y.MarkupChanged) as error:
         raise PluginError(str(error)) from None
 
 
