@@ -13,11 +13,19 @@ SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog"
 SEARCH_DIALOG_NAMED = SEARCH_DIALOG[:-1] + ' aria-label="Search">'
 
 
+#: A display formula may be wider than the column and scroll in its box: it starts in the tab
+#: order, so that the keyboard can scroll it; docs/javascripts/a11y.js takes it out again
+#: once laid out if it does not scroll (axe-core: scrollable-region-focusable).
+DISPLAY_MATH = '<div class="arithmatex">'
+DISPLAY_MATH_FOCUSABLE = '<div class="arithmatex" tabindex="0" data-dlb-scroll-focus>'
+
+
 class MarkupChanged(Exception):
     """The theme's markup is not what a fix expects."""
 
 
 def fix_page(html: str, page: str) -> str:
+    html = html.replace(DISPLAY_MATH, DISPLAY_MATH_FOCUSABLE)
     if SEARCH_DIALOG_NAMED in html:
         return html
     if html.count(SEARCH_DIALOG) != 1:
