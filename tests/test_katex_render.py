@@ -98,3 +98,15 @@ def test_a_formula_the_build_cannot_read_is_an_error(tmp_path: Path) -> None:
     assert renderer.render_missing() == 0
     with pytest.raises(katex_render.MathError, match="does not render"):
         renderer.substitute(odd, "p.md")
+
+
+def test_pages_with_formulas_preload_the_main_fonts_before_the_stylesheets() -> None:
+    head = '<head><link rel="stylesheet" href="a.css"></head>'
+    page = head + '<span class="katex">x</span>'
+    out = katex_render.preload_fonts(page, "../assets/katex")
+    first_preload = out.index('rel="preload"')
+    assert first_preload < out.index('rel="stylesheet"')
+    for font in katex_render.PRELOADED_FONTS:
+        assert f'href="../assets/katex/fonts/{font}" as="font"' in out
+        assert (katex_render.KATEX_PACKAGE.parent / "dist" / "fonts" / font).exists()
+    assert katex_render.preload_fonts(head, "../assets/katex") == head  # no formula
