@@ -4,9 +4,9 @@ pymdownx.arithmatex (`generic: true`) leaves every formula in the page as TeX:
 `<span class="arithmatex">\\(...\\)</span>` inline, `<div class="arithmatex">\\[...\\]</div>`
 displayed. The hooks call, in build order:
 
-1. `collect(html, page)` for each page's content (`on_page_content`): notes the formulas the
-   page has and which of them the cache lacks;
-2. `render_missing()` once all pages are read (`on_env`): one Node process
+1. `collect(html, page)` for each page's converted content, once all pages are converted
+   (`on_env`): notes the formulas the page has and which of them the cache lacks;
+2. `render_missing()` right after (`on_env`): one Node process
    (`katex_render.mjs`) renders every missing formula of the build, and the cache is written;
    a formula KaTeX cannot parse raises `MathError`, naming the pages and the formula;
 3. `substitute(html, page)` on each page's final HTML (`on_post_page`, after the search
