@@ -19,6 +19,7 @@ Performance, per topic page, over five loads each in a fresh context (an empty c
 
 from __future__ import annotations
 
+import os
 import statistics
 from typing import Any
 
@@ -208,7 +209,8 @@ def test_topic_page_loads_light_and_fast(
     figures = (
         f"{topic}: blocking time {blocking:.0f} ms (median of {LOADS} loads: {each}), "
         f"layout shift {shift:.4f} (worst {max(load['shift'] for load in loads):.4f}), "
-        f"first load {size / 1e6:.2f} MB"
+        f"first load {size / 1e6:.2f} MB; machine load {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
     )
     with capsys.disabled():
         print(f"\n  {figures}")
