@@ -4,8 +4,9 @@ To bound the time, both builds start from a copy of the experiment cache of `mak
 (`.cache/dlbasics`), **minus the entries of one topic whose experiments draw random
 numbers**, which both builds therefore recompute from scratch. The first build computes them
 in the prefill pool's worker processes (tools/prefill.py), the second serially in MkDocs'
-own process (`DLBASICS_PREFILL=0`): so this also checks that the pool changes no byte. Only
-the sitemap's dates may differ.
+own process (`DLBASICS_PREFILL=0`): so this also checks that the pool changes no byte. The
+second build also starts without the rendered-math cache, so KaTeX renders every formula
+again: the cache changes no byte either. Only the sitemap's dates may differ.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def build(tmp: Path, name: str, *, pool: bool) -> Path:
     cache = tmp / f"cache-{name}"
     if CACHE.exists():
         # Without the manifest every page counts as stale: the pool runs them all.
-        shutil.copytree(CACHE, cache, ignore=shutil.ignore_patterns(*RECOMPUTED, ".pages.json"))
+        # The serial build also renders every formula afresh: the math cache changes no byte.
+        math = () if pool else ("katex",)
+        ignore = shutil.ignore_patterns(*RECOMPUTED, ".pages.json", *math)
+        shutil.copytree(CACHE, cache, ignore=ignore)
     site = tmp / f"site-{name}"
     env = dict(os.environ, DLBASICS_CACHE_DIR=str(cache), NO_MKDOCS_2_WARNING="1")
     env["DLBASICS_PREFILL"] = "1" if pool else "0"
@@ -44,6 +48,7 @@ def build(tmp: Path, name: str, *, pool: bool) -> Path:
     )
     for module in RECOMPUTED:
         assert (cache / module).is_dir(), f"{module} computed nothing: pick another module"
+    assert (cache / "katex" / "formulas.json").is_file(), "no rendered math cached"
     return site
 
 

@@ -112,10 +112,30 @@ def test_pages_load_nothing_from_other_hosts(site: Path) -> None:
 
 
 def test_math_assets_are_served_locally(site: Path) -> None:
-    assert (site / "assets" / "katex" / "katex.min.js").stat().st_size > 100_000
-    assert list((site / "assets" / "katex" / "fonts").glob("KaTeX_Main-Regular.woff2"))
     css = (site / "assets" / "katex" / "katex.min.css").read_text()
     assert "fonts/KaTeX_Main-Regular.woff2" in css
+    assert list((site / "assets" / "katex" / "fonts").glob("KaTeX_Main-Regular.woff2"))
+    # The build renders the math: no KaTeX script is served or loaded.
+    assert not list((site / "assets" / "katex").rglob("*.js"))
+    for page in pages(site):
+        parser = Resources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        scripts = [u for u in parser.loaded if u.endswith(".js") and "katex" in u]
+        assert not scripts, f"{page.relative_to(site)} loads {scripts}"
+
+
+def test_math_is_rendered_at_build_time(site: Path) -> None:
+    """Every formula is KaTeX's HTML and MathML (for screen readers), no TeX left to typeset."""
+    total = 0
+    for page in pages(site):
+        html = page.read_text(encoding="utf-8")
+        opened = re.findall(r'<(?:span|div) class="arithmatex"[^>]*>(.{0,60})', html, re.S)
+        total += len(opened)
+        raw = [o for o in opened if not o.startswith('<span class="katex')]
+        assert not raw, f"{page.relative_to(site)}: formulas not rendered: {raw[:3]}"
+        assert html.count('<span class="katex-mathml">') == len(opened), page
+        assert "\\(" not in re.sub(r"<(pre|code|annotation)[^>]*>.*?</\1>", "", html, flags=re.S)
+    assert total > 500, f"only {total} formulas on the whole site"
 
 
 class LinksAndIds(HTMLParser):

@@ -6,9 +6,11 @@
 - Makes figures files (`dlbasics.plotting.figures_as_files`): the figure functions write
   them, content-addressed, into the cache folder and return `dlb-asset:NAME` URLs, which
   `on_page_content` rewrites for the page and `on_post_build` copies into the site.
-- Serves KaTeX from the site itself: its files come from the npm package `katex`
-  installed by `make setup` into `node_modules/`, and are added to the build as
-  generated files (nothing third-party is committed, nothing is requested from a CDN).
+- Renders the math at build time (tools/katex_render.py: KaTeX in one Node process per
+  build, cached by TeX), after the search plugin indexed the page; the reader's browser
+  typesets nothing. KaTeX's CSS and fonts come from the npm package `katex` installed by
+  `make setup` into `node_modules/`, and are added to the build as generated files
+  (nothing third-party is committed, nothing is requested from a CDN).
 - Generates a Jupyter notebook and a Python script from every page with executed
   blocks, and links them at the top of that page.
 - States in the footer the versions that produced the numbers, and the source commit.
@@ -33,16 +35,18 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import katex_render
 import notebooks  # a sibling module, not an installed package
 import page_conventions
 import prefill
+import reader_a11y
 import serve_state
 
 log = logging.getLogger("mkdocs.hooks.dlbasics")
 
 ROOT = Path(__file__).resolve().parent.parent
 KATEX_DIST = ROOT / "node_modules" / "katex" / "dist"
-KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+KATEX_FILES = ("katex.min.css",)
 DOWNLOADS = "downloads"
 LIBRARY = ROOT / "src" / "dlbasics"
 
@@ -80,7 +84,7 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     import dlbasics.plotting
 
     dlbasics.plotting.figures_as_files(folder / "assets")
-    if not (KATEX_DIST / "katex.min.js").exists():
+    if not (KATEX_DIST / "katex.min.css").exists():
         raise PluginError(
             f"KaTeX not found in {KATEX_DIST}: run `make setup` (it runs `npm ci`) first"
         )
@@ -175,6 +179,43 @@ def on_post_build(config: MkDocsConfig, **_: Any) -> None:
         destination = target / name
         if not destination.exists():
             shutil.copyfile(source, destination)
+
+
+# Math rendered at build time: read every page's formulas once all pages are converted
+# (on_env), render the ones not cached in one Node process, and put the HTML into each page
+# after the search plugin has indexed it (on_post_page). See tools/katex_render.py.
+_math: katex_render.Renderer | None = None
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Files, **_: Any) -> Any:
+    global _math
+    import dlbasics.cache
+
+    folder = dlbasics.cache.cache_dir()
+    assert folder is not None
+    _math = katex_render.Renderer(folder / "katex" / "formulas.json")
+    for file in files.documentation_pages():
+        if file.page is not None and file.page.content is not None:
+            _math.collect(file.page.content, file.src_uri)
+    try:
+        rendered = _math.render_missing()
+    except katex_render.MathError as error:
+        raise PluginError(str(error)) from None
+    if rendered:
+        log.info("KaTeX rendered %d formulas not in its cache", rendered)
+    return env
+
+
+def on_post_page(output: str, page: Page, **_: Any) -> str:
+    if _math is None:
+        raise PluginError("math renderer not set up (on_env did not run)")
+    try:
+        output = _math.substitute(output, page.file.src_uri)
+        katex_url = "../" * page.url.count("/") + "assets/katex"
+        output = katex_render.preload_fonts(output, katex_url)
+        return reader_a11y.fix_page(output, page.file.src_uri)
+    except (katex_render.MathError, reader_a11y.MarkupChanged) as error:
+        raise PluginError(str(error)) from None
 
 
 def _has_executed_blocks(markdown: str) -> bool:

@@ -11,7 +11,7 @@ from dlbasics.cache import cached
 def train(lr: float, steps: int) -> dict: ...
 ```
 
-## What a key covers, and what an edit invalidates
+# What a key covers, and what an edit invalidates
 
 The key of a result is a SHA-256 over
 
@@ -44,7 +44,7 @@ it first. Either failure raises [`CacheCheckError`][dlbasics.cache.CacheCheckErr
 what was missed. The tracer (`sys.settrace` on new frames only) costs little next to the
 experiments.
 
-## Switching it on
+# Switching it on
 
 The cache is **off** for library users: a cached function simply runs. It is on when the
 environment variable `DLBASICS_CACHE_DIR` names a folder, or after
