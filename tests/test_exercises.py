@@ -100,6 +100,20 @@ def test_progress_lines() -> None:
             ValueError,
             "within the tolerance",
         ),
+        (
+            lambda: numeric(
+                "a", "q", two_thirds, tolerance=0.1, reasoning="r", hints=[Hint(2, r"\(2\)")]
+            ),
+            ValueError,
+            "hint's message is shown as plain text",
+        ),
+        (
+            lambda: choice(
+                "a", "q", [Option("x", "<b>no</b>"), Option("y")], second, reasoning="r"
+            ),
+            ValueError,
+            "reason is shown as plain text",
+        ),
         (lambda: choice("a", "q", [Option("x")], second, reasoning="r"), ValueError, "at least 2"),
         (
             lambda: choice("a", "q", [Option("x"), Option("y")], second, reasoning="r"),

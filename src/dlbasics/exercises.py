@@ -49,7 +49,8 @@ class Hint:
 
     Attributes:
         value: The wrong answer the mistake leads to (computed, like the answer).
-        message: A hint aimed at that mistake, e.g. "Did you forget the bias correction?".
+        message: A hint aimed at that mistake, e.g. "Did you forget the bias correction?"
+            (plain text: the page's script shows it as it is, so math is written in Unicode).
     """
 
     value: float
@@ -62,7 +63,8 @@ class Option:
 
     Attributes:
         text: The option as the reader sees it (Markdown, one line).
-        reason: Why it is wrong, shown when chosen; `None` for the right option.
+        reason: Why it is wrong, shown when chosen (plain text, math in Unicode); `None` for
+            the right option.
     """
 
     text: str
@@ -79,6 +81,21 @@ def _check_text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be non-empty text, got {value!r}")
     return value.strip()
+
+
+_MARKUP = re.compile(r"\\[(\[]|\$|<")
+
+
+def _check_plain(name: str, value: Any) -> str:
+    """Text that the page's script shows as it is (a hint, a wrong option's reason): math
+    there would reach the reader as raw TeX, since formulas are typeset at build time."""
+    value = _check_text(name, value)
+    if _MARKUP.search(value):
+        raise ValueError(
+            f"{name} is shown as plain text, so it cannot hold TeX or HTML (write the math in "
+            f"Unicode, e.g. 0.1/√0.001), got {value!r}"
+        )
+    return value
 
 
 def _source(function: Callable[..., Any]) -> str:
@@ -161,7 +178,9 @@ def numeric(
             raise ValueError(
                 f"a hint's value {hint.value!r} is within the tolerance of the answer {value!r}"
             )
-        hint_data.append({"value": float(hint.value), "message": hint.message})
+        hint_data.append(
+            {"value": float(hint.value), "message": _check_plain("a hint's message", hint.message)}
+        )
     attributes = (
         f'class="dlb-exercise" id="exercise-{ident}" data-kind="numeric" '
         f'data-answer="{value!r}" data-tolerance="{allowed!r}" '
@@ -264,6 +283,8 @@ def _choice(
         raise ValueError(f"answer() must return an index in [0, {len(options)}), got {right!r}")
     for i, option in enumerate(options):
         _check_text("an option's text", option.text)
+        if option.reason is not None:
+            _check_plain("a wrong option's reason", option.reason)
         if (i == right) != (option.reason is None):
             which = "the right option has a reason" if i == right else "a wrong option has none"
             raise ValueError(f"every wrong option needs a reason, the right one none: {which}")
