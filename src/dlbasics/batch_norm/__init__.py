@@ -34,7 +34,7 @@ The page's experiments and figures are `dlbasics.batch_norm.experiments` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -641,7 +641,10 @@ def fold_batch_norm(linear: nn.Linear, norm: nn.Module) -> nn.Linear:
     if not isinstance(linear, nn.Linear):
         raise TypeError(f"linear must be a torch.nn.Linear, got {type(linear).__name__}")
     _check_norm(norm)
-    if norm.running_mean is None or norm.running_var is None:
+    running_mean = cast(Tensor | None, norm.running_mean)
+    running_var = cast(Tensor | None, norm.running_var)
+    gamma, beta = cast(Tensor | None, norm.weight), cast(Tensor | None, norm.bias)
+    if running_mean is None or running_var is None:
         raise ValueError("norm must track running statistics (track_running_stats=True)")
     if norm.num_features != linear.out_features:
         raise ValueError(
@@ -649,13 +652,13 @@ def fold_batch_norm(linear: nn.Linear, norm: nn.Module) -> nn.Linear:
             f"got num_features={norm.num_features}"
         )
     with torch.no_grad():
-        scale = torch.rsqrt(norm.running_var + norm.eps)
-        if norm.weight is not None:
-            scale = scale * norm.weight
+        scale = torch.rsqrt(running_var + float(cast(float, norm.eps)))
+        if gamma is not None:
+            scale = scale * gamma
         bias = linear.bias if linear.bias is not None else torch.zeros_like(scale)
-        shift = (bias - norm.running_mean) * scale
-        if norm.bias is not None:
-            shift = shift + norm.bias
+        shift = (bias - running_mean) * scale
+        if beta is not None:
+            shift = shift + beta
         weight = linear.weight
         folded = nn.Linear(
             linear.in_features, linear.out_features, device=weight.device, dtype=weight.dtype
@@ -665,9 +668,7 @@ def fold_batch_norm(linear: nn.Linear, norm: nn.Module) -> nn.Linear:
     return folded
 
 
-def recompute_running_stats(
-    model: nn.Module, inputs: Tensor, batch_size: int = 256
-) -> nn.Module:
+def recompute_running_stats(model: nn.Module, inputs: Tensor, batch_size: int = 256) -> nn.Module:
     r"""Re-estimate every batch norm's running statistics of `model` from `inputs`.
 
     After training, or after any change to the weights, the running averages may not match
@@ -697,9 +698,7 @@ def recompute_running_stats(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 2:
         raise ValueError(f"batch_size must be an integer >= 2, got {batch_size!r}")
     if inputs.dim() < 1 or inputs.shape[0] < 2:
-        raise ValueError(
-            f"inputs must hold at least 2 examples, got shape {tuple(inputs.shape)}"
-        )
+        raise ValueError(f"inputs must hold at least 2 examples, got shape {tuple(inputs.shape)}")
     norms = [
         m
         for m in model.modules()
@@ -707,7 +706,9 @@ def recompute_running_stats(
         and m.running_mean is not None
     ]
     if not norms:
-        raise ValueError(f"model ({type(model).__name__}) has no batch norm with running statistics")
+        raise ValueError(
+            f"model ({type(model).__name__}) has no batch norm with running statistics"
+        )
     modes = {m: m.training for m in model.modules()}
     momenta = [m.momentum for m in norms]
     try:
@@ -724,6 +725,6 @@ def recompute_running_stats(
     finally:
         for m, momentum in zip(norms, momenta, strict=True):
             m.momentum = momentum
-        for m, training in modes.items():
-            m.train(training)
+        for module, training in modes.items():
+            module.train(training)
     return model

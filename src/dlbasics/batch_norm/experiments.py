@@ -535,9 +535,7 @@ def noisy_batch_norm(
         model = _MLP(bn="none" if name == "none" else "before")
         if name == "noisy":
             gen = torch.Generator().manual_seed(seed + 100)
-            model.norms = nn.ModuleList(
-                _NoisyBatchNorm1d(w, shift, scale, gen) for w in _HIDDEN
-            )
+            model.norms = nn.ModuleList(_NoisyBatchNorm1d(w, shift, scale, gen) for w in _HIDDEN)
         record: dict[str, list[Any]] = {"step": [], "test_acc": [], "unit": []}
 
         def look(step: int, model: _MLP = model, record: dict[str, list[Any]] = record) -> None:
@@ -556,6 +554,10 @@ def noisy_batch_norm(
             record["step"].append(step)
             record["unit"].append(torch.quantile(z, torch.tensor([0.15, 0.5, 0.85])).tolist())
 
+        def after_step(step: int, loss: Tensor, look: Callable[[int], None] = look) -> None:
+            if step % every == 0:
+                look(step)
+
         model.train()
         look(0)
         opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -564,9 +566,9 @@ def noisy_batch_norm(
             opt,
             batches,
             classification_loss(model, data.x_train, data.y_train),
-            after_step=lambda step, loss, look=look: look(step) if step % every == 0 else None,
+            after_step=after_step,
         )
-        run = {key: np.asarray(value) for key, value in record.items()}
+        run: dict[str, Any] = {key: np.asarray(value) for key, value in record.items()}
         run["drift"] = float(np.abs(np.diff(run["unit"][:, 1])).mean())
         out[name] = run
     return out
@@ -598,7 +600,7 @@ _SMALL_BATCH_NORMS: dict[str, dict[str, Any]] = {
 @cached
 @torch_threads(1)
 def small_batches(
-    batch_size: int = 2, lr: float = 0.1, steps: int = 2000, seeds: tuple[int, ...] = (0, 1, 2)
+    batch_size: int = 2, lr: float = 0.1, steps: int = 1500, seeds: tuple[int, ...] = (0, 1, 2)
 ) -> dict[str, Any]:
     """The sigmoid MLP trained on mini-batches of `batch_size` with BN, LayerNorm (each
     example normalised over its 100 units), GroupNorm (over groups of 25 units) and no
@@ -635,7 +637,7 @@ def training_path(
     lr: float = 0.5,
     steps: int = 1000,
     every: int = 25,
-    dense: tuple[int, int] = (10, 300),
+    dense: tuple[int, int] = (10, 200),
     step_sizes: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0),
     layer: int = 2,
     seeds: tuple[int, ...] = (0, 1, 2),
@@ -695,7 +697,13 @@ def _train_measuring(
     record: dict[str, list[float]] = {
         k: []
         for k in (
-            "step", "loss", "dist_shift", "grad_shift", "loss_range", "grad_change", "lipschitz"
+            "step",
+            "loss",
+            "dist_shift",
+            "grad_shift",
+            "loss_range",
+            "grad_change",
+            "lipschitz",
         )
     }
     step = 0
@@ -819,7 +827,7 @@ def scale_invariance(
         weight = cast(Tensor, model.linears[0].weight)
         original = weight.detach().clone()
 
-        def first_layer_grad() -> float:
+        def first_layer_grad(model: _MLP = model, weight: Tensor = weight) -> float:
             model.zero_grad(set_to_none=True)
             loss = torch.nn.functional.cross_entropy(model(data.x_test), data.y_test)
             loss.backward()
@@ -1163,6 +1171,7 @@ def test_time_statistics(
         "log_odds": [],
         "accuracy": [],
         "scored": [],
+        "n": n,
     }
     with torch.no_grad():
         out["eval_log_odds"] = log_odds(model(data.x_test[example : example + 1]))
@@ -1204,7 +1213,8 @@ def eval_mode_pitfall(lr: float = 0.5, batch_size: int = 60, seed: int = 0) -> d
     gen = torch.Generator().manual_seed(seed)
     shuffled = torch.randperm(len(data.x_test), generator=gen)
     by_class = torch.argsort(data.y_test, stable=True)
-    out = {"eval mode": model_accuracy(_trained_mlp(trained, lr, "before"), data.x_test, data.y_test)}
+    evaluated = _trained_mlp(trained, lr, "before")
+    out = {"eval mode": model_accuracy(evaluated, data.x_test, data.y_test)}
     for name, order in (("shuffled", shuffled), ("sorted by class", by_class)):
         model = _trained_mlp(trained, lr, "before").train()
         correct = 0
@@ -1339,7 +1349,10 @@ def training_path_phases(
             whole.append([float(np.median(r[key])) for r in runs])
             inside = [(r["loss"] >= lo) & (r["loss"] <= hi) for r in runs]
             matched.append(
-                [float(np.median(r[key][m])) if m.any() else math.nan for r, m in zip(runs, inside, strict=True)]
+                [
+                    float(np.median(r[key][m])) if m.any() else math.nan
+                    for r, m in zip(runs, inside, strict=True)
+                ]
             )
         out["whole"][key] = (whole[0], whole[1])
         out["matched"][key] = (matched[0], matched[1])

@@ -533,9 +533,11 @@ def plot_batch_noise(result: dict[str, Any]) -> str:
     fig, ax = new_figure(width=6.4, height=3.6)
     ax.plot(b, result["mean_sd"], "o", color=blue, label="sd of the batch mean")
     ax.plot(b, result["mean_sd_exact"], ":", color=blue, label="exact (finite population)")
-    ax.plot(b, result["var_sd"], "s", color=blue, fillstyle="none", label="sd of the batch variance")
+    label = "sd of the batch variance"
+    ax.plot(b, result["var_sd"], "s", color=blue, fillstyle="none", label=label)
     ax.plot(b, result["var_sd_exact"], "-", color=blue, linewidth=1.0, label="exact")
-    ax.plot(b, result["var_sd_first_order"], "--", color=grey, label="first order: √((μ₄ − σ⁴)/B)")
+    first = "first order: √((μ₄ − σ⁴)/B)"
+    ax.plot(b, result["var_sd_first_order"], "--", color=grey, label=first)
     ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="standard deviation")
     _no_minor_labels(ax)
     ax.set_xticks(b, [f"{int(v)}" for v in b])

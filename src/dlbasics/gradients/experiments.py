@@ -97,18 +97,23 @@ def init_sweep(
 def train_digits(
     activation: str = "sigmoid",
     init: str = "default",
-    residual: bool = False,
+    residual: bool | str = False,
     norm: str | None = None,
     *,
+    std: float = 0.01,
     depth: int = 10,
     width: int = 64,
     epochs: int = 20,
-    lr: float = 0.1,
+    optimizer: str = "sgd",
+    lr: float | None = None,
     batch_size: int = 64,
     seed: int = 0,
 ) -> dict[str, Any]:
-    r"""Train a [`deep_mlp`][dlbasics.gradients.deep_mlp] on the digits with plain SGD and
-    record, per epoch and per linear layer, how much each layer actually moved.
+    r"""Train a [`deep_mlp`][dlbasics.gradients.deep_mlp] on the digits with plain SGD (or
+    Adam) and record, per epoch and per linear layer, how much each layer actually moved.
+
+    `optimizer` is `"sgd"` (default rate 0.1) or `"adam"` (default rate 1e-3, torch's
+    defaults otherwise); `std` is the standard deviation of the `"normal"` initialisation.
 
     The relative update of layer \(l\) over epoch \(e\) is
     \(\lVert W_l^{(e)} - W_l^{(e-1)}\rVert_F / \lVert W_l^{(e-1)}\rVert_F\).
@@ -120,9 +125,15 @@ def train_digits(
     """
     data = digits()
     torch.manual_seed(seed)
-    model = deep_mlp(64, 10, depth, width, activation, init, residual, norm)
+    model = deep_mlp(64, 10, depth, width, activation, init, residual, norm, std=std)
     linears = model.linears
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    step: torch.optim.Optimizer
+    if optimizer == "sgd":
+        step = torch.optim.SGD(model.parameters(), lr=0.1 if lr is None else lr)
+    else:
+        step = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
     init_grad = gradient_norms(model, data.x_train, data.y_train)
     generator = torch.Generator().manual_seed(seed)
     losses: list[float] = []
@@ -141,7 +152,7 @@ def train_digits(
 
         # The ragged last batch is dropped, so that every step averages `batch_size` examples.
         batches = minibatches(n, batch_size, generator=generator, epochs=1, drop_last=True)
-        steps = fit(optimizer, batches, batch_loss, before_step=measure, after_step=keep).steps
+        steps = fit(step, batches, batch_loss, before_step=measure, after_step=keep).steps
         grad_norm[epoch] /= steps
         rel_update[epoch] = [
             float((linear.weight.detach() - w0).norm() / w0.norm())
