@@ -24,6 +24,7 @@ The page's experiments and figures are `dlbasics.gradients.experiments` and `.fi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -382,13 +383,22 @@ def activation_stats(
 # --- Mean-field theory ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _gauss_hermite(points: int) -> tuple[Any, Any]:
+    """Nodes and weights (summing to 1) of Gauss–Hermite quadrature for E over N(0, 1)."""
+    import numpy as np
+
+    nodes, weights = np.polynomial.hermite_e.hermegauss(points)
+    return nodes, weights / weights.sum()
+
+
 def mean_field_gain(
     activation: str,
     weight_variance: float,
     bias_variance: float = 0.0,
     *,
     points: int = 201,
-    iterations: int = 1000,
+    iterations: int = 200,
 ) -> dict[str, float]:
     r"""The forward fixed point and the backward gain of a wide random network (mean field).
 
@@ -410,7 +420,8 @@ def mean_field_gain(
     (Poole et al., 2016; Pennington et al., 2017): \(\chi < 1\) vanishes, \(\chi > 1\)
     explodes, geometrically in the depth. The expectations use Gauss–Hermite quadrature with
     `points` nodes (for ReLU, closed forms: \(\mathbb E[\phi^2] = q/2\), \(\chi = \sigma_w^2/2\));
-    \(q\) is iterated from 1 `iterations` times.
+    \(q^*\) is found by bisection (at most `iterations` halvings), and is 0 where the map has no
+    positive fixed point (tanh with \(\sigma_w^2 \le 1\), \(\sigma_b = 0\)).
 
     Args:
         activation: `"sigmoid"`, `"tanh"` or `"relu"`.
@@ -430,8 +441,7 @@ def mean_field_gain(
         raise ValueError(f"bias_variance must be a finite number >= 0, got {bias_variance}")
     _check_int("points", points, 2)
     _check_int("iterations", iterations, 1)
-    nodes, weights = np.polynomial.hermite_e.hermegauss(points)
-    weights = weights / weights.sum()
+    nodes, weights = _gauss_hermite(points)
 
     def phi(z: Any) -> Any:
         if activation == "sigmoid":
@@ -449,9 +459,22 @@ def mean_field_gain(
         for _ in range(iterations):
             q = sw * q / 2 + bias_variance
         return {"q": q, "chi": sw / 2, "mean": math.sqrt(q / (2 * math.pi))}
-    q = 1.0
-    for _ in range(iterations):
-        q = sw * float(np.sum(weights * phi(math.sqrt(q) * nodes) ** 2)) + bias_variance
+
+    def excess(q: float) -> float:  # the forward map minus the identity: 0 at q*
+        return sw * float(np.sum(weights * phi(math.sqrt(q) * nodes) ** 2)) + bias_variance - q
+
+    # φ² ≤ 1 for sigmoid and tanh, so q* ≤ σ_w² + σ_b². The map is increasing and concave in
+    # q, so it has one fixed point above 0 if excess > 0 just above 0, and q* = 0 otherwise.
+    lo, hi = 1e-12, sw + bias_variance + 1.0
+    if excess(lo) <= 0:
+        q = 0.0
+    else:
+        for _ in range(iterations):  # bisection on a log scale
+            mid = math.sqrt(lo * hi)
+            lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+            if hi - lo <= 1e-13 * hi:
+                break
+        q = math.sqrt(lo * hi)
     z = math.sqrt(q) * nodes
     return {
         "q": q,
