@@ -1068,23 +1068,23 @@ def batch_noise(
 def batch_mean_sd(variance: float, n: int, b: int) -> float:
     r"""Standard deviation of the mean of \(B\) values drawn without replacement from \(N\)
     values of (population) variance \(\sigma^2\):
-    \(rac{\sigma}{\sqrt B}\sqrt{rac{N - B}{N - 1}}\) (the finite-population correction)."""
+    \(\frac{\sigma}{\sqrt B}\sqrt{\frac{N - B}{N - 1}}\) (the finite-population correction)."""
     return math.sqrt(variance / b * (n - b) / (n - 1))
 
 
 def batch_variance_sd(variance: float, mu4: float, n: int, b: int) -> float:
-    r"""Standard deviation of the *biased* variance \(v = rac1B\sum_i (x_i - ar x)^2\) of
+    r"""Standard deviation of the *biased* variance \(v = \frac1B\sum_i (x_i - \bar x)^2\) of
     \(B\) values drawn without replacement from \(N\) values with population variance
     \(\sigma^2\) and fourth central moment \(\mu_4\) (both with divisor \(N\)); exact for
     every \(B \ge 2\) and \(N \ge 4\):
 
     \[
-    \operatorname{Var} v = rac{N (N - B)(B - 1)}{B^3 (N-1)(N-2)(N-3)}
-    \Big[(NB - N - B - 1)\,\mu_4 - rac{N^2 (B - 3) + 6N - 3B - 3}{N - 1}\,\sigma^4\Big].
+    \operatorname{Var} v = \frac{N (N - B)(B - 1)}{B^3 (N-1)(N-2)(N-3)}
+    \Big[(NB - N - B - 1)\,\mu_4 - \frac{N^2 (B - 3) + 6N - 3B - 3}{N - 1}\,\sigma^4\Big].
     \]
 
-    As \(N 	o \infty\) it becomes the i.i.d. formula
-    \(rac{(B-1)^2}{B^3}\mu_4 - rac{(B-1)(B-3)}{B^3}\sigma^4\), whose leading term in
+    As \(N \to \infty\) it becomes the i.i.d. formula
+    \(\frac{(B-1)^2}{B^3}\mu_4 - \frac{(B-1)(B-3)}{B^3}\sigma^4\), whose leading term in
     \(1/B\) is the textbook \((\mu_4 - \sigma^4)/B\). Derived by expanding \(v^2\) into sums
     over the sampled indices (with the inclusion probabilities
     \(B(B-1)\cdots/(N(N-1)\cdots)\) of sampling without replacement); the tests check it by

@@ -167,21 +167,22 @@ def _accuracy_panels(
     result: dict[str, Any],
     variants: tuple[tuple[Any, str, str], ...],
     *,
-    nrows: int,
-    ncols: int,
-    height: float,
     legend_loc: str,
     alt: str,
 ) -> str:
-    """Test accuracy against steps, one panel per learning rate: `result["runs"][(lr, key)]`
-    for each (key, label, colour) of `variants`."""
+    """Test accuracy against steps, one panel per learning rate (two per row):
+    `result["runs"][(lr, key)]` for each (key, label, colour) of `variants`."""
     from dlbasics.plotting import new_figure, to_svg
 
     lrs = result["lrs"]
+    ncols = min(2, len(lrs))
+    nrows = -(-len(lrs) // ncols)
     fig, axes = new_figure(
-        nrows, ncols, width=7.6, height=height, sharex=True, sharey=True, squeeze=False
+        nrows, ncols, width=7.6, height=0.4 + 2.6 * nrows, sharex=True, sharey=True, squeeze=False
     )
-    for ax, lr in zip(axes.flat, lrs, strict=True):
+    for ax in axes.flat[len(lrs) :]:
+        ax.set_visible(False)
+    for ax, lr in zip(axes.flat, lrs, strict=False):
         for key, label, color in variants:
             run = result["runs"][(lr, key)]
             ax.plot(run["step"], run["test_acc"], label=label, color=color)
@@ -200,9 +201,6 @@ def plot_learning_rate_sweep(result: dict[str, Any]) -> str:
     return _accuracy_panels(
         result,
         (("none", "without BN", BN_COLORS["none"]), ("before", "with BN", BN_COLORS["before"])),
-        nrows=2,
-        ncols=2,
-        height=5.0,
         legend_loc="center right",
         alt="Test accuracy against training steps of the sigmoid MLP with and without batch "
         "normalization, one panel per learning rate.",
@@ -513,9 +511,6 @@ def plot_conv_training(result: dict[str, Any]) -> str:
             (False, "without BN", BN_COLORS["none"]),
             (True, "with BatchNorm2d", BN_COLORS["before"]),
         ),
-        nrows=1,
-        ncols=len(result["lrs"]),
-        height=3.0,
         legend_loc="lower right",
         alt="Test accuracy against steps of a two-layer convolutional network on the 8 by 8 "
         "digits, with and without BatchNorm2d, for two learning rates.",

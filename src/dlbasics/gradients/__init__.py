@@ -202,7 +202,8 @@ def deep_mlp(
     Raises:
         ValueError: A size below 1, an unknown activation/init/norm/residual, or `std <= 0`
             or `gain <= 0`.
-        TypeError: A size that is not an int, or `std`/`gain` that is not a number.
+        TypeError: A size that is not an int, `std`/`gain` that is not a number, or `residual`
+            that is neither a bool nor a string.
     """
     _check_int("in_features", in_features, 1)
     _check_int("out_features", out_features, 1)
@@ -213,7 +214,9 @@ def deep_mlp(
     _check_choice("norm", norm, NORMS)
     _check_positive("std", std)
     _check_positive("gain", gain)
-    if not any(residual is r or (isinstance(r, str) and residual == r) for r in RESIDUALS):
+    if not isinstance(residual, bool | str):
+        raise TypeError(f"residual must be a bool or 'he', got {residual!r}")
+    if isinstance(residual, str) and residual not in RESIDUALS:
         raise ValueError(f"residual must be one of {list(RESIDUALS)}, got {residual!r}")
     model = DeepMLP(in_features, out_features, depth, width, activation, residual, norm)
     if init != "default":
