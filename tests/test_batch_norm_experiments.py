@@ -126,10 +126,10 @@ def test_elongated_bowl_condition_numbers() -> None:
     r = elongated_bowl(steps=5)
     wine = load_wine()
     names = list(wine.feature_names)
-    x = wine.data[:, [names.index("alcohol"), names.index("magnesium")]]
+    x = wine.data[:, [names.index("alcohol"), names.index("alcalinity_of_ash")]]
     corr = abs(np.corrcoef(x.T)[0, 1])
     # Standardised: the Hessian is the correlation matrix, eigenvalues 1 ± |r|.
     assert r["standardised"]["condition"] == pytest.approx((1 + corr) / (1 - corr))
-    assert r["own units"]["condition"] > 100 * r["standardised"]["condition"]
+    assert r["own units"]["condition"] > 5 * r["standardised"]["condition"]
     assert len(r["own units"]["path"]) == 6
     assert r["standardised"]["steps_to_1pct"] < r["own units"]["steps_to_1pct"]

@@ -288,15 +288,17 @@ def input_scaling(
     return out
 
 
-def elongated_bowl(steps: int = 40, rate: float = 0.9) -> dict[str, Any]:
+def elongated_bowl(steps: int = 30) -> dict[str, Any]:
     r"""Andrew Ng's picture of why normalising inputs helps, on real features.
 
-    Least squares on two features of scikit-learn's wine data, alcohol (% vol) and magnesium
-    (mg/l), predicting the total phenols, \(J(w) = \frac1{2n}\lVert X w - y\rVert^2\), with
+    Least squares on two features of scikit-learn's wine data, the alcohol content (% vol)
+    and the alcalinity of the ash, predicting the total phenols,
+    \(J(w) = \frac1{2n}\lVert X w - y\rVert^2\), with
     features and target centred (so no bias is needed and \(w\) is two-dimensional), once in
     the features' own units and once standardised. Gradient descent from \(w = 0\) with the
-    rate `rate` \(\times\, 2/\lambda_\text{max}\) (the largest stable rate is
-    \(2/\lambda_\text{max}\), \(\lambda\) the eigenvalues of the Hessian \(X^\top X/n\)).
+    best constant rate for each, \(2/(\lambda_\text{max} + \lambda_\text{min})\) (\(\lambda\) the
+    eigenvalues of the Hessian \(X^\top X/n\)), under which the error shrinks by
+    \((\kappa - 1)/(\kappa + 1)\) per step, \(\kappa = \lambda_\text{max}/\lambda_\text{min}\).
 
     Returns, per version: the loss on a grid around the minimum (for contours), the path
     of `steps` iterates, the condition number \(\lambda_\text{max}/\lambda_\text{min}\), and
@@ -307,16 +309,16 @@ def elongated_bowl(steps: int = 40, rate: float = 0.9) -> dict[str, Any]:
 
     wine = load_wine()
     names = list(wine.feature_names)
-    x = wine.data[:, [names.index("alcohol"), names.index("magnesium")]].astype(float)
+    x = wine.data[:, [names.index("alcohol"), names.index("alcalinity_of_ash")]].astype(float)
     y = wine.data[:, names.index("total_phenols")].astype(float)
     x, y = x - x.mean(0), y - y.mean()
-    out: dict[str, Any] = {"features": ("alcohol (% vol)", "magnesium (mg/l)"), "steps": steps}
+    out: dict[str, Any] = {"features": ("alcohol", "alcalinity of ash"), "steps": steps}
     for name, features in (("own units", x), ("standardised", x / x.std(0))):
         hessian = features.T @ features / len(y)
         w_star = np.linalg.solve(hessian, features.T @ y / len(y))
         floor = 0.5 * float(np.mean((features @ w_star - y) ** 2))
         eig = np.linalg.eigvalsh(hessian)
-        eta = rate * 2 / eig.max()
+        eta = 2 / (eig.max() + eig.min())
 
         def excess(w: Any, hessian: Any = hessian, w_star: Any = w_star) -> Any:
             """J(w) − J(w*) = ½ (w − w*)ᵀ H (w − w*), for one w or a (2, k) grid of them."""
@@ -334,7 +336,7 @@ def elongated_bowl(steps: int = 40, rate: float = 0.9) -> dict[str, Any]:
             if needed is not None and k >= steps:
                 break
         route = np.asarray(path)
-        span = np.abs(route - w_star).max(0) * 1.2 + 1e-12
+        span = np.full(2, np.abs(route - w_star).max() * 1.15 + 1e-12)  # equal scales
         g1 = np.linspace(w_star[0] - span[0], w_star[0] + span[0], 121)
         g2 = np.linspace(w_star[1] - span[1], w_star[1] + span[1], 121)
         grid = np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2).T

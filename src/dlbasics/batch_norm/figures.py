@@ -85,9 +85,10 @@ def plot_elongated_bowl(result: dict[str, Any]) -> str:
         ax.plot(*r["minimum"], "*", color=_INK, markersize=11)
         ax.set(
             title=f"{name}: {result['steps']} steps",
-            xlabel=f"weight of {f1.split(' ')[0]}",
-            ylabel=f"weight of {f2.split(' ')[0]}",
+            xlabel=f"weight of {f1}",
+            ylabel=f"weight of {f2}",
         )
+        ax.set_aspect("equal")  # the same scale on both axes: the bowl's true shape
         ax.grid(False)
     return to_svg(
         fig,
@@ -124,42 +125,80 @@ def plot_computation_graph() -> str:
     from dlbasics.plotting import new_figure, to_svg
 
     nodes = {  # name: (x, y, forward, backward)
-        "x": (0.06, 0.5, r"$x$", r"$\bar x = \bar d + \bar\mu/m$"),
-        "mu": (0.27, 0.84, r"$\mu = \frac{1}{m}\sum_i x_i$", r"$\bar\mu = -\sum_i \bar d_i$"),
-        "d": (0.30, 0.2, r"$d = x - \mu$", r"$\bar d = s\,\bar{\hat x} + \frac{2}{m} d\,\bar v$"),
-        "v": (0.55, 0.84, r"$v = \frac{1}{m}\sum_i d_i^2$", r"$\bar v = -\frac{1}{2}s^3\bar s$"),
-        "s": (0.79, 0.84, r"$s = (v+\epsilon)^{-1/2}$", r"$\bar s = \sum_i \bar{\hat x}_i d_i$"),
-        "xhat": (0.62, 0.2, r"$\hat x = d\,s$", r"$\bar{\hat x} = \gamma\,\bar y$"),
-        "y": (0.9, 0.2, r"$y = \gamma\hat x + \beta$", r"$\bar\gamma = \sum_i \bar y_i \hat x_i$"),
+        "x": (0.08, 0.25, r"$x$", r"$\bar x = \bar d + \bar\mu/m$"),
+        "mu": (0.22, 0.78, r"$\mu = \frac{1}{m}\sum_i x_i$", r"$\bar\mu = -\sum_i \bar d_i$"),
+        "d": (0.37, 0.25, r"$d = x - \mu$", r"$\bar d = s\,\bar{\hat x} + \frac{2}{m} d\,\bar v$"),
+        "v": (0.52, 0.78, r"$v = \frac{1}{m}\sum_i d_i^2$", r"$\bar v = -\frac{1}{2}s^3\bar s$"),
+        "s": (0.8, 0.78, r"$s = (v+\epsilon)^{-1/2}$", r"$\bar s = \sum_i \bar{\hat x}_i d_i$"),
+        "xhat": (0.66, 0.25, r"$\hat x = d\,s$", r"$\bar{\hat x} = \gamma\,\bar y$"),
+        "y": (
+            0.91,
+            0.25,
+            r"$y = \gamma\hat x + \beta$",
+            r"$\bar\gamma = \sum_i \bar y_i \hat x_i$",
+        ),
     }
     edges = [("x", "mu"), ("x", "d"), ("mu", "d"), ("d", "v"), ("v", "s"), ("s", "xhat")]
     edges += [("d", "xhat"), ("xhat", "y")]
-    fig, ax = new_figure(width=7.6, height=3.0)
+    fig, ax = new_figure(width=7.6, height=3.2)
     ax.set_axis_off()
     ax.set(xlim=(0, 1), ylim=(0, 1))
+    boxes = {}
+    for name, (x, y, forward, backward) in nodes.items():
+        # An invisible two-line text sizes the node's box; the two lines are drawn over it.
+        boxes[name] = ax.text(
+            x,
+            y,
+            forward + "\n" + backward,
+            ha="center",
+            va="center",
+            fontsize=11,
+            linespacing=1.6,
+            alpha=0.0,  # the text is invisible, its box is not
+            bbox={"boxstyle": "round,pad=0.45", "fc": "none", "ec": _INK, "lw": 1.0},
+        )
+        ax.annotate(
+            forward,
+            (x, y),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=11,
+        )
+        ax.annotate(
+            backward,
+            (x, y),
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=11,
+            color=COLORS[0],
+        )
     for a, b in edges:
-        (xa, ya, *_), (xb, yb, *_) = nodes[a], nodes[b]
         ax.annotate(
             "",
-            xy=(xb, yb),
-            xytext=(xa, ya),
+            xy=(0.5, 0.5),
+            xycoords=boxes[b],
+            xytext=(0.5, 0.5),
+            textcoords=boxes[a],
             arrowprops={
                 "arrowstyle": "-|>",
                 "color": _INK,
-                "shrinkA": 22,
-                "shrinkB": 22,
                 "linewidth": 1.2,
+                "patchA": boxes[a].get_bbox_patch(),
+                "patchB": boxes[b].get_bbox_patch(),
+                "shrinkA": 2,
+                "shrinkB": 2,
             },
         )
-    for x, y, forward, backward in nodes.values():
-        ax.text(x, y + 0.035, forward, ha="center", va="bottom", fontsize=11)
-        ax.text(x, y - 0.035, backward, ha="center", va="top", fontsize=10, color=COLORS[0])
     return to_svg(
         fig,
         alt="The computation graph of batch norm: x feeds the mean mu and the centred d; d "
         "feeds the variance v, which gives the inverse standard deviation s; d and s give x hat, "
-        "which gamma and beta scale and shift into y. Under each node, the backward step that "
-        "turns the gradient of its output into the gradient of its inputs.",
+        "which gamma and beta scale and shift into y. In each node, under the forward formula, "
+        "the backward step that turns the gradient of its output into the gradient of its inputs.",
     )
 
 

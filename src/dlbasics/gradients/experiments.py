@@ -364,12 +364,12 @@ def recurrence_gradients(
 ) -> dict[str, Any]:
     r"""How the gradient through an unrolled linear recurrence \(h_t = W h_{t-1}\) scales.
 
-    \(W = \rho\, G/\sqrt{n}\) with \(G\) standard Gaussian, whose spectral radius is close to
-    \(\rho\) (circular law). For the loss \(L = v^\top h_T\) with a unit vector \(v\),
-    \(\partial L/\partial h_0 = (W^\top)^T v\), whose norm grows or shrinks like \(\rho^T\).
+    \(W\) is a standard Gaussian matrix \(G\) rescaled to spectral radius exactly \(\rho\).
+    For the loss \(L = v^\top h_K\) after \(K\) steps, with a unit vector \(v\),
+    \(\partial L/\partial h_0 = (W^\top)^K v\), whose norm grows or shrinks like \(\rho^K\).
 
     Returns:
-        `{"steps": [1..steps], "norms": {rho: [‖∂L/∂h_0‖ for T = 1..steps]}}` (float64 autograd).
+        `{"steps": [1..steps], "norms": {rho: [‖∂L/∂h_0‖ for K = 1..steps]}}` (float64 autograd).
     """
     generator = torch.Generator().manual_seed(seed)
     g = torch.randn(size, size, generator=generator, dtype=torch.float64) / math.sqrt(size)
