@@ -572,8 +572,12 @@ def plot_batch_noise(result: dict[str, Any]) -> str:
     ax.plot(b, result["var_sd_exact"], "-", color=blue, linewidth=1.0, label="exact")
     first = "first order: √((μ₄ − σ⁴)/B)"
     ax.plot(b, result["var_sd_first_order"], "--", color=grey, label=first)
+    from matplotlib.ticker import FormatStrFormatter, LogLocator
+
     ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="standard deviation")
     _no_minor_labels(ax)
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.set_xticks(b, [f"{int(v)}" for v in b])
     ax.legend(loc="lower left")
     return to_svg(

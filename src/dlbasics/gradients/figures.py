@@ -104,7 +104,8 @@ def plot_init_sweep(sweep: dict[str, dict[str, list[float]]], quantity: str = "g
         "unit_std": "spread across images, per unit",
     }[quantity]
     axes[0].set_ylabel(ylabel)
-    axes[-1].legend(title="init", loc="lower left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="init", loc="outside lower center", ncols=len(INITS))
     depth = len(next(iter(sweep.values()))["grad"]) - 2
     what = {
         "grad": "weight-gradient norms",
@@ -160,10 +161,12 @@ def plot_saturation(result: dict[str, Any], layers: tuple[int, ...] = (1, 5, 10)
         for layer, style in zip(layers, _STYLES, strict=False):
             counts = np.asarray(result[name]["hist"][layer - 1], dtype=float)
             ax.plot(centres, counts / counts.sum(), style, color=color, label=f"layer {layer}")
-        ax.set(title=name, xlabel="σ output", yscale="log")
+        ax.set(title=name, xlabel="σ output", yscale="log", xticks=(0, 0.5, 1))
         _decade_labels(ax)
-    np.atleast_1d(axes)[0].set_ylabel("share of the outputs")
-    np.atleast_1d(axes)[0].legend(loc="upper center")
+    first = np.atleast_1d(axes)[0]
+    first.set_ylabel("share of the outputs")
+    handles, labels = first.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(layers))
     return to_svg(
         fig,
         alt="Histograms of sigmoid outputs in layers 1, 5 and 10 at initialisation: near 0.5 "
