@@ -13,6 +13,8 @@ from dlbasics.batch_norm import (
     BatchNormFunction,
     batch_norm,
     batch_norm_backward,
+    fold_batch_norm,
+    recompute_running_stats,
 )
 
 F64 = torch.float64
@@ -454,3 +456,103 @@ def test_bad_backward_input() -> None:
         batch_norm_backward(torch.randn(4, 3), x, torch.zeros(3), torch.ones(2))
     with pytest.raises(TypeError, match="input"):
         batch_norm([[1.0, 2.0]], None, None, training=True)  # type: ignore[arg-type]
+
+
+# --- Inference: folding, and recomputing the running statistics -------------------------------
+
+
+def _trained_norm(norm: torch.nn.Module, features: int, seed: int) -> torch.nn.Module:
+    """A batch norm whose running statistics and affine parameters are not the defaults."""
+    g = torch.Generator().manual_seed(seed)
+    norm.train()
+    for _ in range(5):
+        norm(torch.randn(16, features, generator=g, dtype=F64) * 3 + 2)
+    if getattr(norm, "weight", None) is not None:
+        with torch.no_grad():
+            norm.weight.uniform_(0.5, 2.0, generator=g)
+            norm.bias.normal_(generator=g)
+    return norm.eval()
+
+
+@settings(deadline=None, max_examples=20)
+@given(
+    ours=st.booleans(),
+    affine=st.booleans(),
+    linear_bias=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_fold_batch_norm_equals_linear_then_eval_mode_norm(
+    ours: bool, affine: bool, linear_bias: bool, seed: int
+) -> None:
+    torch.manual_seed(seed)
+    linear = torch.nn.Linear(6, 4, bias=linear_bias).double()
+    kind = BatchNorm1d if ours else torch.nn.BatchNorm1d
+    norm = _trained_norm(kind(4, affine=affine, dtype=F64), 4, seed)
+    x = torch.randn(10, 6, dtype=F64)
+    folded = fold_batch_norm(linear, norm)
+    assert isinstance(folded, torch.nn.Linear) and folded.weight.dtype == F64
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), norm(linear(x)), atol=1e-12, rtol=1e-12)
+        # by the formula: W' = diag(a) W, b' = a (b − μ̂) + β, a = γ / √(σ̂² + ε)
+        a = (norm.weight if affine else 1) / torch.sqrt(norm.running_var + norm.eps)
+        torch.testing.assert_close(folded.weight, a[:, None] * linear.weight)
+
+
+def test_fold_batch_norm_rejects_bad_input() -> None:
+    linear = torch.nn.Linear(3, 4)
+    with pytest.raises(TypeError, match="linear"):
+        fold_batch_norm(torch.nn.Conv1d(3, 4, 1), BatchNorm1d(4))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="norm"):
+        fold_batch_norm(linear, torch.nn.LayerNorm(4))
+    with pytest.raises(ValueError, match="running statistics"):
+        fold_batch_norm(linear, BatchNorm1d(4, track_running_stats=False))
+    with pytest.raises(ValueError, match="out_features"):
+        fold_batch_norm(linear, BatchNorm1d(5))
+
+
+@pytest.mark.parametrize("ours", [True, False])
+def test_recompute_running_stats_is_the_average_of_the_batch_statistics(ours: bool) -> None:
+    torch.manual_seed(0)
+    kind = BatchNorm1d if ours else torch.nn.BatchNorm1d
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), kind(4), torch.nn.Sigmoid()).double()
+    model[1].momentum = 0.3
+    model.eval()
+    weights = [p.detach().clone() for p in model.parameters()]
+    x = torch.randn(40, 3, dtype=F64) * 2 + 1
+    recompute_running_stats(model, x, batch_size=10)
+    with torch.no_grad():
+        z = model[0](x)
+    chunks = z.split(10)
+    torch.testing.assert_close(
+        model[1].running_mean, torch.stack([c.mean(0) for c in chunks]).mean(0)
+    )
+    torch.testing.assert_close(
+        model[1].running_var, torch.stack([c.var(0) for c in chunks]).mean(0)
+    )
+    # The weights, the momentum and the mode are as they were.
+    assert all(torch.equal(a, b) for a, b in zip(weights, model.parameters(), strict=True))
+    assert model[1].momentum == 0.3 and not model.training and not model[1].training
+
+
+def test_recompute_running_stats_drops_a_lone_last_example() -> None:
+    model = torch.nn.Sequential(BatchNorm1d(2, dtype=F64))
+    x = torch.randn(21, 2, dtype=F64)
+    recompute_running_stats(model, x, batch_size=10)  # 10 + 10 + 1: the single one is skipped
+    torch.testing.assert_close(
+        model[0].running_mean, torch.stack([x[:10].mean(0), x[10:20].mean(0)]).mean(0)
+    )
+
+
+def test_recompute_running_stats_rejects_bad_input() -> None:
+    model = torch.nn.Sequential(BatchNorm1d(2))
+    x = torch.randn(8, 2)
+    with pytest.raises(TypeError, match="model"):
+        recompute_running_stats("model", x)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="inputs"):
+        recompute_running_stats(model, x.numpy())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="batch_size"):
+        recompute_running_stats(model, x, batch_size=1)
+    with pytest.raises(ValueError, match="inputs"):
+        recompute_running_stats(model, x[:1])
+    with pytest.raises(ValueError, match="no batch norm"):
+        recompute_running_stats(torch.nn.Sequential(torch.nn.Linear(2, 2)), x)

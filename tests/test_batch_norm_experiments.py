@@ -41,3 +41,95 @@ def test_ghost_batch_norm_normalises_each_chunk() -> None:
     assert int(ghost.num_batches_tracked) == 1
     chunk_means = torch.stack([c.mean(0) for c in x.split(4)])
     torch.testing.assert_close(ghost.running_mean, 0.1 * chunk_means.mean(0))
+
+
+# --- The exact batch-noise formulas, against every batch of a small population ----------------
+
+
+@pytest.mark.parametrize("n", [5, 7])
+def test_batch_noise_formulas_are_exact(n: int) -> None:
+    import itertools
+    import math
+
+    from dlbasics.batch_norm.experiments import batch_mean_sd, batch_variance_sd
+
+    values = torch.tensor([0.3, -1.2, 2.5, 0.0, 4.1, -0.7, 1.9][:n], dtype=F64)
+    sigma2 = float(values.var(unbiased=False))
+    mu4 = float(((values - values.mean()) ** 4).mean())
+    for b in range(2, n + 1):
+        batches = torch.stack([values[list(c)] for c in itertools.combinations(range(n), b)])
+        # Every batch of b distinct values is equally likely when drawing without replacement.
+        mean_sd = float(batches.mean(1).std(unbiased=False))
+        var_sd = float(batches.var(1, unbiased=False).std(unbiased=False))
+        assert batch_mean_sd(sigma2, n, b) == pytest.approx(mean_sd, rel=1e-9, abs=1e-12)
+        assert batch_variance_sd(sigma2, mu4, n, b) == pytest.approx(var_sd, rel=1e-9, abs=1e-12)
+    # A huge population: the i.i.d. formula (B−1)²/B³ μ₄ − (B−1)(B−3)/B³ σ⁴.
+    b = 8
+    iid = math.sqrt((b - 1) ** 2 / b**3 * mu4 - (b - 1) * (b - 3) / b**3 * sigma2**2)
+    assert batch_variance_sd(sigma2, mu4, 10**9, b) == pytest.approx(iid, rel=1e-6)
+    with pytest.raises(ValueError, match="B"):
+        batch_variance_sd(sigma2, mu4, n, 1)
+
+
+# --- Matched phases of the training path --------------------------------------------------------
+
+
+def test_training_path_phases_compare_at_equal_loss() -> None:
+    import numpy as np
+
+    from dlbasics.batch_norm.experiments import PATH_MEASURES, training_path_phases
+
+    def run(loss: list[float], value: list[float]) -> dict[str, np.ndarray]:
+        record = {k: np.asarray(value, dtype=float) for k in PATH_MEASURES}
+        record["loss"] = np.asarray(loss)
+        record["step"] = np.arange(1, len(loss) + 1) * 10
+        return record
+
+    # Without BN: a plateau at 2.3 (value 0) then training (value 1); with BN: training at once.
+    none = run([2.3, 2.3, 2.3, 0.8, 0.5], [0, 0, 0, 1, 1])
+    bn = run([0.9, 0.5, 0.2, 0.05, 0.01], [2, 2, 2, 9, 9])
+    p = training_path_phases({"none": [none], "before": [bn]}, band=(0.15, 1.0))
+    assert p["matched"]["grad_shift"] == ([1.0], [2.0])  # only the steps in the band
+    assert p["whole"]["grad_shift"] == ([0.0], [2.0])  # the plateau drags the median down
+    assert p["count"] == {"none": [2], "before": [3]}
+    assert p["plateau"] == {"none": [40], "before": [10]}
+
+
+# --- Noisy batch norm ---------------------------------------------------------------------------
+
+
+def test_noisy_batch_norm_moves_each_feature_within_its_bounds() -> None:
+    from dlbasics.batch_norm.experiments import _NoisyBatchNorm1d
+
+    gen = torch.Generator().manual_seed(0)
+    noisy = _NoisyBatchNorm1d(6, shift=2.0, scale=0.5, generator=gen).double()
+    x = torch.randn(50, 6, dtype=F64) * 3 + 1
+    y = noisy(x)
+    # Over the batch each feature has mean m ∈ [−2, 2] and std s ∈ [0.5, 1.5] (times BN's ~1).
+    assert (y.mean(0).abs() <= 2.0).all()
+    std = y.std(0, unbiased=False)
+    assert ((std > 0.5 - 1e-3) & (std < 1.5)).all()
+    assert not torch.allclose(noisy(x), y)  # a fresh draw at every call
+    noisy.eval()
+    torch.testing.assert_close(noisy(x), noisy(x))  # evaluation adds nothing
+
+
+# --- Ng's elongated bowl ------------------------------------------------------------------------
+
+
+def test_elongated_bowl_condition_numbers() -> None:
+    import numpy as np
+    from sklearn.datasets import load_wine
+
+    from dlbasics.batch_norm.experiments import elongated_bowl
+
+    r = elongated_bowl(steps=5)
+    wine = load_wine()
+    names = list(wine.feature_names)
+    x = wine.data[:, [names.index("alcohol"), names.index("alcalinity_of_ash")]]
+    corr = abs(np.corrcoef(x.T)[0, 1])
+    # Standardised: the Hessian is the correlation matrix, eigenvalues 1 ± |r|.
+    assert r["standardised"]["condition"] == pytest.approx((1 + corr) / (1 - corr))
+    assert r["own units"]["condition"] > 5 * r["standardised"]["condition"]
+    assert len(r["own units"]["path"]) == 6
+    assert r["standardised"]["steps_to_1pct"] < r["own units"]["steps_to_1pct"]

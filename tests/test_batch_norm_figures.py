@@ -58,9 +58,24 @@ def test_experiments_and_plots_run(small_training: None) -> None:
     assert noise["mean_sd"][0] == pytest.approx(noise["sigma"] / 2, rel=0.2)  # σ/√4
     assert "<svg" in figures.plot_batch_noise(noise)
 
-    test_time = experiments.test_time_statistics(batch_sizes=(2, 8), draws=10)
-    assert len(test_time["prob"][0]) == 10 and 0 <= test_time["eval_prob"] <= 1
+    test_time = experiments.test_time_statistics(batch_sizes=(2, 8, 256), draws=10)
+    assert len(test_time["log_odds"][0]) == 10
+    # Every row scores every test image once, also when the batch size does not divide 449.
+    assert test_time["scored"] == [test_time["n"]] * 3 == [449] * 3
     assert "<svg" in figures.plot_test_time_statistics(test_time)
+
+    pitfall = experiments.eval_mode_pitfall()
+    assert set(pitfall) >= {"eval mode", "train mode, sorted by class batches"}
+    folded = experiments.folding_check()
+    assert folded["max_difference"] < 1e-4 and folded["numbers"] > folded["folded_numbers"]
+    assert folded["accuracy"] == folded["folded_accuracy"]
+    details = experiments.covariate_shift_details()
+    assert 0 <= details["true_class_lowest"] <= 1 and details["pixels"] == 64
+    moments = experiments.unit_moments()
+    assert moments["gamma"] > 0
+    scaled = scale["BN, batch statistics"]["scaled_grad"]
+    assert scaled == pytest.approx([1.0] * len(scaled), abs=1e-3)  # Ioffe & Szegedy, 3.3
+    assert len(scale["BN, running statistics"]["recomputed_accuracy"]) == len(scale["factors"])
 
     stats = experiments.running_statistics(batch_sizes=(2, 60), batches=200)
     # biased batch variance ≈ (m − 1)/m · σ², the unbiased running one ≈ σ²
@@ -72,9 +87,22 @@ def test_small_training_experiments_run() -> None:
 
     scaling = experiments.input_scaling(lrs=(0.1, 1.0), steps=5)
     assert len(scaling["loss"]) == 3 and "<svg" in figures.plot_input_scaling(scaling)
-    path = experiments.training_path(steps=20, every=10)
-    assert path["before"]["step"].tolist() == [10, 20]
-    assert (path["none"]["loss_range"] >= 0).all() and "<svg" in figures.plot_training_path(path)
+    path = experiments.training_path(steps=20, every=10, dense=(5, 10), seeds=(0, 1))
+    assert path["before"][0]["step"].tolist() == [5, 10, 20] and len(path["none"]) == 2
+    assert (path["none"][1]["loss_range"] >= 0).all()
+    assert "<svg" in figures.plot_training_path(path, band=(0.5, 3.0))
+    phases = experiments.training_path_phases(path, band=(0.5, 3.0))
+    verdicts = dict.fromkeys(experiments.PATH_MEASURES, "within noise")
+    assert "matched loss" in figures.table_training_path(phases, verdicts)
+    noisy = experiments.noisy_batch_norm(steps=50, every=25)
+    assert noisy["noisy"]["step"].tolist() == [0, 25, 50] and noisy["noisy"]["drift"] > 0
+    assert "<svg" in figures.plot_noisy_batch_norm(noisy)
+    small = experiments.small_batches(steps=4, seeds=(0, 1))
+    assert set(small["accuracy"]) == set(small["names"])
+    assert "LayerNorm" in figures.table_small_batches(small, {"BatchNorm": "within noise"})
+    bowl = experiments.elongated_bowl(steps=3)
+    assert "<svg" in figures.plot_elongated_bowl(bowl)
+    assert "<svg" in figures.plot_computation_graph()
     gb = experiments.gamma_beta(steps=10, seeds=(0, 1))
     assert len(gb["learned γ, β"]["gamma"]) == 3 and "frozen" in figures.table_gamma_beta(gb)
     assert "<svg" in figures.plot_learned_gamma_beta(gb)

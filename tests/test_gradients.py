@@ -15,11 +15,13 @@ from torch import nn
 from dlbasics.batch_norm import BatchNorm1d
 from dlbasics.gradients import (
     ACTIVATIONS,
+    RESIDUALS,
     DeepMLP,
     activation_stats,
     deep_mlp,
     evolve,
     gradient_norms,
+    mean_field_gain,
 )
 
 D64 = torch.float64
@@ -40,11 +42,11 @@ def _batch(n: int, features: int, classes: int, seed: int = 0) -> tuple[torch.Te
     depth=st.integers(1, 5),
     width=st.integers(1, 9),
     activation=st.sampled_from(list(ACTIVATIONS)),
-    residual=st.booleans(),
+    residual=st.sampled_from(RESIDUALS),
     norm=st.sampled_from([None, "batch"]),
 )
 def test_deep_mlp_structure(
-    depth: int, width: int, activation: str, residual: bool, norm: str | None
+    depth: int, width: int, activation: str, residual: bool | str, norm: str | None
 ) -> None:
     model = deep_mlp(7, 3, depth, width, activation, "default", residual, norm)
     linears = model.linears
@@ -64,17 +66,31 @@ def test_deep_mlp_structure(
     assert model(torch.randn(4, 7)).shape == (4, 3)
 
 
-@pytest.mark.parametrize("residual", [False, True])
-def test_forward_is_the_written_composition(residual: bool) -> None:
+@pytest.mark.parametrize("residual", RESIDUALS)
+def test_forward_is_the_written_composition(residual: bool | str) -> None:
     torch.manual_seed(0)
     model = deep_mlp(5, 2, 3, 6, "tanh", "xavier", residual).double()
     x = torch.randn(8, 5, dtype=D64)
     lin = model.linears
     h = torch.tanh(lin[0](x))
     for layer in lin[1:-1]:
-        out = torch.tanh(layer(h))
-        h = h + out if residual else out
+        if residual == "he":  # He et al.: the activation after the addition
+            h = torch.tanh(h + layer(h))
+        else:
+            out = torch.tanh(layer(h))
+            h = h + out if residual else out
     torch.testing.assert_close(model(x), lin[-1](h), rtol=0, atol=1e-12)
+
+
+def test_he_residual_with_batch_norm_normalises_the_branch_only() -> None:
+    torch.manual_seed(0)
+    model = deep_mlp(4, 2, 2, 5, "relu", "kaiming", "he", "batch").double()
+    x = torch.randn(16, 4, dtype=D64)
+    block = model.hidden[1]
+    h = model.hidden[0](x)
+    z = block.linear(h)
+    branch = (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + 1e-5)
+    torch.testing.assert_close(block(h), torch.relu(h + branch), rtol=0, atol=1e-10)
 
 
 def test_init_variances() -> None:
@@ -90,6 +106,10 @@ def test_init_variances() -> None:
         torch.manual_seed(0)
         weight = deep_mlp(n, n, 1, n, "relu", init).linears[1].weight
         assert weight.std().item() == pytest.approx(expected, rel=0.02), init
+    torch.manual_seed(0)
+    tanh = deep_mlp(n, n, 1, n, "tanh", "xavier", gain=5 / 3).linears[1].weight
+    assert tanh.std().item() == pytest.approx(5 / 3 * math.sqrt(1 / n), rel=0.02)
+    assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)  # torch's recommendation
     torch.manual_seed(0)
     model = deep_mlp(4, 2, 2, 8, "relu", "normal", std=0.5)
     assert all(float(lin.bias.detach().abs().max()) == 0 for lin in model.linears)
@@ -189,6 +209,17 @@ def test_activation_stats_match_the_hidden_outputs() -> None:
             hs.append(h)
     assert stats["mean"] == pytest.approx([float(t.mean()) for t in hs], rel=1e-12)
     assert stats["std"] == pytest.approx([float(t.std(correction=0)) for t in hs], rel=1e-12)
+    per_unit = [float(t.std(0, correction=0).mean()) for t in hs]
+    assert stats["unit_std"] == pytest.approx(per_unit, rel=1e-12)
+
+
+def test_unit_std_is_zero_when_every_example_gives_the_same_vector() -> None:
+    # Different units, identical rows: a large std over all entries, no spread across examples.
+    same = torch.arange(6, dtype=D64).repeat(5, 1)
+    model = nn.Sequential(nn.Identity(), nn.Tanh())
+    stats = activation_stats(model, same)
+    assert stats["unit_std"] == [0.0]
+    assert stats["std"][0] > 0.1
 
 
 def test_activation_stats_on_chosen_modules() -> None:
@@ -348,7 +379,50 @@ def test_deep_mlp_rejects_wrong_types() -> None:
     with pytest.raises(TypeError, match="depth"):
         deep_mlp(4, 2, 2.5, 3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="residual"):
-        deep_mlp(4, 2, 2, 3, residual="yes")  # type: ignore[arg-type]
+        deep_mlp(4, 2, 2, 3, residual=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="residual"):
+        deep_mlp(4, 2, 2, 3, residual="yes")
+    with pytest.raises(ValueError, match="gain"):
+        deep_mlp(4, 2, 2, 3, init="xavier", gain=0.0)
+
+
+# --- mean_field_gain ---------------------------------------------------------------------------
+
+
+def test_mean_field_gain_closed_forms() -> None:
+    # ReLU: E[relu(z)²] = q/2 and E[relu'(z)²] = 1/2, so χ = σ_w²/2 and Kaiming's 2 gives 1.
+    assert mean_field_gain("relu", 2.0)["chi"] == pytest.approx(1.0)
+    assert mean_field_gain("relu", 1.0, 0.5)["q"] == pytest.approx(1.0)  # q = q/2 + 1/2
+    # tanh with σ_w² ≤ 1 and no bias: the forward map has only the fixed point 0, where χ = σ_w².
+    small = mean_field_gain("tanh", 0.8)
+    assert small["q"] == 0.0 and small["chi"] == pytest.approx(0.8)
+    # The sigmoid at the origin: q* solves q = σ_w² E[σ(√q z)²]; for tiny σ_w², σ ≈ 1/2.
+    tiny = mean_field_gain("sigmoid", 1e-4)
+    assert tiny["q"] == pytest.approx(1e-4 / 4, rel=1e-3)
+    assert tiny["chi"] == pytest.approx(1e-4 / 16, rel=1e-3)
+
+
+@pytest.mark.parametrize(("activation", "sw"), [("sigmoid", 100.0), ("tanh", 25 / 9)])
+def test_mean_field_gain_matches_monte_carlo(activation: str, sw: float) -> None:
+    r = mean_field_gain(activation, sw)
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(2_000_000, generator=g, dtype=D64) * math.sqrt(r["q"])
+    phi = torch.sigmoid(z) if activation == "sigmoid" else torch.tanh(z)
+    slope = phi * (1 - phi) if activation == "sigmoid" else 1 - phi**2
+    # The fixed point: the forward map returns q*; χ is σ_w² E[φ'²] there (MC error < 0.5 %).
+    assert float(sw * (phi**2).mean()) == pytest.approx(r["q"], rel=5e-3)
+    assert float(sw * (slope**2).mean()) == pytest.approx(r["chi"], rel=5e-3)
+
+
+def test_mean_field_gain_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="activation"):
+        mean_field_gain("gelu", 1.0)
+    with pytest.raises(ValueError, match="weight_variance"):
+        mean_field_gain("tanh", 0.0)
+    with pytest.raises(ValueError, match="bias_variance"):
+        mean_field_gain("tanh", 1.0, -1.0)
+    with pytest.raises(TypeError, match="bias_variance"):
+        mean_field_gain("tanh", 1.0, "0")  # type: ignore[arg-type]
 
 
 def test_probes_and_evolve_reject_bad_input() -> None:

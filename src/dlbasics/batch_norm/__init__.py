@@ -23,6 +23,10 @@ The module reads top to bottom:
 3. [`BatchNorm1d`][dlbasics.batch_norm.BatchNorm1d] and
    [`BatchNorm2d`][dlbasics.batch_norm.BatchNorm2d]: drop-in replacements for torch's modules
    (same arguments, defaults, buffers and `state_dict` keys).
+4. For inference: [`fold_batch_norm`][dlbasics.batch_norm.fold_batch_norm] merges an
+   evaluation-mode batch norm into the linear layer before it, and
+   [`recompute_running_stats`][dlbasics.batch_norm.recompute_running_stats] re-estimates the
+   running statistics of a trained network from data.
 
 The page's experiments and figures are `dlbasics.batch_norm.experiments` and
 `dlbasics.batch_norm.figures`; nothing here depends on them.
@@ -30,12 +34,20 @@ The page's experiments and figures are `dlbasics.batch_norm.experiments` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNormFunction", "batch_norm", "batch_norm_backward"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNormFunction",
+    "batch_norm",
+    "batch_norm_backward",
+    "fold_batch_norm",
+    "recompute_running_stats",
+]
 
 
 # --- Shapes: every input is seen as (N, C, L) ------------------------------------------------
@@ -585,3 +597,134 @@ class BatchNorm2d(_BatchNorm):
 
     _dims = (4,)
     _shape_text = "4-D (N, C, H, W)"
+
+
+# --- Inference: folding, and re-estimating the running statistics ----------------------------
+
+
+def _check_norm(norm: Any, name: str = "norm") -> None:
+    if not isinstance(norm, _BatchNorm | nn.modules.batchnorm._BatchNorm):
+        raise TypeError(
+            f"{name} must be a BatchNorm1d or BatchNorm2d (ours or torch's), "
+            f"got {type(norm).__name__}"
+        )
+
+
+def fold_batch_norm(linear: nn.Linear, norm: nn.Module) -> nn.Linear:
+    r"""The linear layer that computes `norm(linear(x))` in evaluation mode, in one map.
+
+    In evaluation mode batch norm is the fixed affine map
+    \(y = \gamma (z - \hat\mu)/\sqrt{\hat\sigma^2 + \epsilon} + \beta\) of \(z = W x + b\).
+    With the per-feature factor \(a = \gamma / \sqrt{\hat\sigma^2 + \epsilon}\), the two maps
+    compose into one linear layer,
+
+    \[
+    W' = \operatorname{diag}(a)\, W, \qquad b' = a \odot (b - \hat\mu) + \beta ,
+    \]
+
+    so that an inference network pays nothing for its batch norms.
+
+    Args:
+        linear: The `nn.Linear` whose outputs `norm` normalises (its bias may be `None`).
+        norm: A batch norm over `linear.out_features` features with running statistics
+            (ours or torch's `BatchNorm1d`).
+
+    Returns:
+        A new `nn.Linear` (same dtype and device as `linear`'s weight); the inputs are not
+        modified.
+
+    Raises:
+        TypeError: `linear` is not an `nn.Linear`, or `norm` is not a batch norm.
+        ValueError: `norm` has no running statistics, or its size is not
+            `linear.out_features`.
+    """
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"linear must be a torch.nn.Linear, got {type(linear).__name__}")
+    _check_norm(norm)
+    running_mean = cast(Tensor | None, norm.running_mean)
+    running_var = cast(Tensor | None, norm.running_var)
+    gamma, beta = cast(Tensor | None, norm.weight), cast(Tensor | None, norm.bias)
+    if running_mean is None or running_var is None:
+        raise ValueError("norm must track running statistics (track_running_stats=True)")
+    if norm.num_features != linear.out_features:
+        raise ValueError(
+            f"norm must normalise linear.out_features={linear.out_features} features, "
+            f"got num_features={norm.num_features}"
+        )
+    with torch.no_grad():
+        scale = torch.rsqrt(running_var + float(cast(float, norm.eps)))
+        if gamma is not None:
+            scale = scale * gamma
+        bias = linear.bias if linear.bias is not None else torch.zeros_like(scale)
+        shift = (bias - running_mean) * scale
+        if beta is not None:
+            shift = shift + beta
+        weight = linear.weight
+        folded = nn.Linear(
+            linear.in_features, linear.out_features, device=weight.device, dtype=weight.dtype
+        )
+        folded.weight.copy_(weight * scale[:, None])
+        folded.bias.copy_(shift)
+    return folded
+
+
+def recompute_running_stats(model: nn.Module, inputs: Tensor, batch_size: int = 256) -> nn.Module:
+    r"""Re-estimate every batch norm's running statistics of `model` from `inputs`.
+
+    After training, or after any change to the weights, the running averages may not match
+    what the network now computes: they are an exponential average over the last few hundred
+    *training* batches, taken while the weights were still moving. This resets them and feeds
+    `inputs` through the network in training mode, in batches of `batch_size`, with a
+    cumulative average (`momentum=None`: every batch weighted equally), without gradients;
+    the weights are untouched. Then `momentum` and the train/eval mode are restored.
+
+    Args:
+        model: A network containing batch norms (ours or torch's) with running statistics.
+        inputs: Examples from the distribution the network will see, shape (N, ...).
+        batch_size: Examples per batch (at least 2): the batch variance feeds the average.
+
+    Returns:
+        `model` itself, with its running statistics recomputed.
+
+    Raises:
+        TypeError: `model` is not an `nn.Module` or `inputs` not a tensor.
+        ValueError: `model` has no batch norm with running statistics, `batch_size < 2`,
+            or `inputs` holds fewer than 2 examples.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(inputs, Tensor):
+        raise TypeError(f"inputs must be a torch.Tensor, got {type(inputs).__name__}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 2:
+        raise ValueError(f"batch_size must be an integer >= 2, got {batch_size!r}")
+    if inputs.dim() < 1 or inputs.shape[0] < 2:
+        raise ValueError(f"inputs must hold at least 2 examples, got shape {tuple(inputs.shape)}")
+    norms = [
+        m
+        for m in model.modules()
+        if isinstance(m, _BatchNorm | nn.modules.batchnorm._BatchNorm)
+        and m.running_mean is not None
+    ]
+    if not norms:
+        raise ValueError(
+            f"model ({type(model).__name__}) has no batch norm with running statistics"
+        )
+    modes = {m: m.training for m in model.modules()}
+    momenta = [m.momentum for m in norms]
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+        model.train()
+        with torch.no_grad():
+            chunks = list(inputs.split(batch_size))
+            if len(chunks) > 1 and len(chunks[-1]) < 2:  # a single example has no variance
+                chunks = chunks[:-1]
+            for chunk in chunks:
+                model(chunk)
+    finally:
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+        for module, training in modes.items():
+            module.train(training)
+    return model

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -18,7 +20,13 @@ import torch
 from torch import Tensor, nn
 
 from dlbasics._threads import torch_threads
-from dlbasics.batch_norm import BatchNorm1d, BatchNorm2d, batch_norm
+from dlbasics.batch_norm import (
+    BatchNorm1d,
+    BatchNorm2d,
+    batch_norm,
+    fold_batch_norm,
+    recompute_running_stats,
+)
 from dlbasics.cache import cached
 from dlbasics.training import (
     accuracy,
@@ -32,25 +40,36 @@ from dlbasics.training import (
 )
 
 __all__ = [
+    "GROUPS",
+    "PATH_MEASURES",
     "SHIFTS",
+    "batch_mean_sd",
     "batch_noise",
+    "batch_variance_sd",
     "conv_training",
     "covariate_shift",
+    "covariate_shift_details",
+    "elongated_bowl",
+    "eval_mode_pitfall",
     "feature_map_statistics",
+    "folding_check",
     "gamma_beta",
     "ghost_batches",
     "identity_check",
     "input_scaling",
     "learning_rate_sweep",
     "momentum_weights",
+    "noisy_batch_norm",
     "ours_vs_torch",
     "placement",
     "running_statistics",
     "scale_invariance",
+    "small_batches",
     "steps_to_accuracy",
     "test_time_statistics",
     "training_path",
-    "training_path_medians",
+    "training_path_phases",
+    "unit_moments",
 ]
 
 
@@ -102,7 +121,7 @@ class _MLP(nn.Module):
         hidden: tuple[int, ...] = _HIDDEN,
         affine: bool = True,
         ghost: int | None = None,
-        norm: type[nn.Module] = BatchNorm1d,
+        norm: Callable[..., nn.Module] = BatchNorm1d,
     ) -> None:
         super().__init__()
         if bn not in ("none", "before", "after"):
@@ -269,6 +288,70 @@ def input_scaling(
     return out
 
 
+def elongated_bowl(steps: int = 30) -> dict[str, Any]:
+    r"""Andrew Ng's picture of why normalising inputs helps, on real features.
+
+    Least squares on two features of scikit-learn's wine data, the alcohol content (% vol)
+    and the alcalinity of the ash, predicting the total phenols,
+    \(J(w) = \frac1{2n}\lVert X w - y\rVert^2\), with
+    features and target centred (so no bias is needed and \(w\) is two-dimensional), once in
+    the features' own units and once standardised. Gradient descent from \(w = 0\) with the
+    best constant rate for each, \(2/(\lambda_\text{max} + \lambda_\text{min})\) (\(\lambda\) the
+    eigenvalues of the Hessian \(X^\top X/n\)), under which the error shrinks by
+    \((\kappa - 1)/(\kappa + 1)\) per step, \(\kappa = \lambda_\text{max}/\lambda_\text{min}\).
+
+    Returns, per version: the loss on a grid around the minimum (for contours), the path
+    of `steps` iterates, the condition number \(\lambda_\text{max}/\lambda_\text{min}\), and
+    the number of steps until the loss's excess over its minimum is below 1 % of where it
+    started (`None` if not within 100,000 steps).
+    """
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    names = list(wine.feature_names)
+    x = wine.data[:, [names.index("alcohol"), names.index("alcalinity_of_ash")]].astype(float)
+    y = wine.data[:, names.index("total_phenols")].astype(float)
+    x, y = x - x.mean(0), y - y.mean()
+    out: dict[str, Any] = {"features": ("alcohol", "alcalinity of ash"), "steps": steps}
+    for name, features in (("own units", x), ("standardised", x / x.std(0))):
+        hessian = features.T @ features / len(y)
+        w_star = np.linalg.solve(hessian, features.T @ y / len(y))
+        floor = 0.5 * float(np.mean((features @ w_star - y) ** 2))
+        eig = np.linalg.eigvalsh(hessian)
+        eta = 2 / (eig.max() + eig.min())
+
+        def excess(w: Any, hessian: Any = hessian, w_star: Any = w_star) -> Any:
+            """J(w) − J(w*) = ½ (w − w*)ᵀ H (w − w*), for one w or a (2, k) grid of them."""
+            d = w - (w_star if np.ndim(w) == 1 else w_star[:, None])
+            return 0.5 * np.sum(d * (hessian @ d), axis=0)
+
+        w, path, needed = np.zeros(2), [np.zeros(2)], None
+        start = float(excess(w))
+        for k in range(1, 100_001):
+            w = w - eta * (hessian @ (w - w_star))  # the gradient of J, exactly
+            if k <= steps:
+                path.append(w.copy())
+            if needed is None and float(excess(w)) <= 0.01 * start:
+                needed = k
+            if needed is not None and k >= steps:
+                break
+        route = np.asarray(path)
+        span = np.full(2, np.abs(route - w_star).max() * 1.15 + 1e-12)  # equal scales
+        g1 = np.linspace(w_star[0] - span[0], w_star[0] + span[0], 121)
+        g2 = np.linspace(w_star[1] - span[1], w_star[1] + span[1], 121)
+        grid = np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2).T
+        out[name] = {
+            "w1": g1,
+            "w2": g2,
+            "loss": (floor + excess(grid)).reshape(len(g2), len(g1)),
+            "path": route,
+            "minimum": w_star,
+            "condition": float(eig.max() / eig.min()),
+            "steps_to_1pct": needed,
+        }
+    return out
+
+
 @cached
 @torch_threads(1)
 def learning_rate_sweep(
@@ -346,6 +429,203 @@ def covariate_shift(lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
     return rows
 
 
+def covariate_shift_details(lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
+    """Two facts behind the covariate-shift table.
+
+    - The shifts act on the [0, 1] pixels, *before* the per-pixel standardisation of
+      training: `x + 0.3` moves pixel j by 0.3 / std_j training standard deviations, which is
+      huge for the border pixels that are nearly constant. Returned: the median and the
+      largest of 0.3 / std_j, and how many pixels move by more than 5 standard deviations.
+    - Inverted images under test-batch statistics: how often the true class gets the
+      *lowest* logit, how often the argmax on the inverted image is the argmin on the
+      original one, and the correlation of the two images' logits.
+    """
+    plain = digits(standardize=False)
+    mean = plain.x_train.mean(0)
+    std = plain.x_train.std(0, unbiased=False)
+    std[std == 0] = 1.0
+    in_sd = 0.3 / std
+    bn = _trained_mlp(learning_rate_sweep(seed=seed), lr, "before")
+    batch = copy.deepcopy(bn).train()  # normalises with the test batch's own statistics
+    for norm in batch.norms:
+        cast(BatchNorm1d, norm).momentum = 0.0
+    original = (plain.x_test - mean) / std
+    inverted = ((1 - plain.x_test) - mean) / std
+    with torch.no_grad():
+        before, after = batch(original), batch(inverted)
+    true = plain.y_test[:, None]
+    lowest = (after.gather(1, true) <= after.min(1, keepdim=True).values).squeeze(1)
+    return {
+        "shift_sd_median": float(in_sd.median()),
+        "shift_sd_max": float(in_sd.max()),
+        "pixels_over_5_sd": int((in_sd > 5).sum()),
+        "pixels": int(in_sd.numel()),
+        "true_class_lowest": float(lowest.float().mean()),
+        "argmax_is_argmin": float((after.argmax(1) == before.argmin(1)).float().mean()),
+        "logit_correlation": float(np.corrcoef(before.flatten(), after.flatten())[0, 1]),
+    }
+
+
+def unit_moments(lr: float = 0.5, seed: int = 0) -> dict[str, float]:
+    r"""What γ and β of the unit of the paper's Figure 1 set: for the trained BN network in
+    evaluation mode, the unit's \(\gamma\), \(\beta\) and the mean and standard deviation of
+    its values (the input of its sigmoid) over the test set."""
+    result = learning_rate_sweep(seed=seed)
+    layer, unit = result["unit"]
+    model = _trained_mlp(result, lr, "before")
+    with torch.no_grad():
+        z = model.layers(digits().x_test)[1][layer][:, unit]
+    norm = cast(BatchNorm1d, model.norms[layer])
+    return {
+        "gamma": float(norm.weight[unit].detach()),
+        "beta": float(norm.bias[unit].detach()),
+        "mean": float(z.mean()),
+        "std": float(z.std(unbiased=False)),
+    }
+
+
+# --- Experiment: Santurkar et al.'s "noisy" batch norm ------------------------------------------
+
+
+class _NoisyBatchNorm1d(BatchNorm1d):
+    """BatchNorm1d whose output, in training, gets a random scale and shift per feature,
+    drawn afresh at every call: y ↦ s·y + m with m ~ U(−shift, shift) and
+    s ~ U(1 − scale, 1 + scale), the same for every example of the batch. The next layer's
+    input distribution then changes at every step, by design. Evaluation adds nothing."""
+
+    def __init__(
+        self, num_features: int, shift: float, scale: float, generator: torch.Generator
+    ) -> None:
+        super().__init__(num_features)
+        self.shift, self.scale, self.generator = shift, scale, generator
+
+    def forward(self, input: Tensor) -> Tensor:
+        y = super().forward(input)
+        if not self.training:
+            return y
+        c = input.shape[1]
+        m = (torch.rand(c, generator=self.generator) * 2 - 1) * self.shift
+        s = 1 + (torch.rand(c, generator=self.generator) * 2 - 1) * self.scale
+        return y * s + m
+
+
+@cached
+@torch_threads(1)
+def noisy_batch_norm(
+    lr: float = 0.5,
+    steps: int = 1500,
+    shift: float = 2.0,
+    scale: float = 0.75,
+    every: int = 25,
+    unit: tuple[int, int] = (2, 0),
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Santurkar et al.'s test of the covariate-shift story: BN followed by noise that moves
+    each unit's distribution at every step ([`_NoisyBatchNorm1d`]), against BN and no BN.
+
+    Every `every` steps: the test accuracy (evaluation mode, no noise), and the 15th, 50th
+    and 85th percentiles of the input of sigmoid `unit` over a fixed probe batch of 60
+    training images *as the next layer sees it in training* (batch statistics and, for the
+    noisy network, a fresh draw of the noise; running averages untouched). Also the mean
+    absolute change of the median between consecutive probes (`drift`).
+    """
+    data = digits()
+    probe = data.x_train[:_BATCH]
+    out: dict[str, Any] = {"shift": shift, "scale": scale, "steps": steps}
+    for name in ("none", "before", "noisy"):
+        torch.manual_seed(seed)
+        model = _MLP(bn="none" if name == "none" else "before")
+        if name == "noisy":
+            gen = torch.Generator().manual_seed(seed + 100)
+            model.norms = nn.ModuleList(_NoisyBatchNorm1d(w, shift, scale, gen) for w in _HIDDEN)
+        record: dict[str, list[Any]] = {"step": [], "test_acc": [], "unit": []}
+
+        def look(step: int, model: _MLP = model, record: dict[str, list[Any]] = record) -> None:
+            momenta = [getattr(n, "momentum", None) for n in model.norms]
+            for norm in model.norms:
+                if isinstance(norm, BatchNorm1d):
+                    norm.momentum = 0.0
+            with torch.no_grad():
+                z = model.layers(probe)[1][unit[0]][:, unit[1]]
+                model.eval()
+                record["test_acc"].append(model_accuracy(model, data.x_test, data.y_test))
+                model.train()
+            for norm, momentum in zip(model.norms, momenta, strict=True):
+                if isinstance(norm, BatchNorm1d):
+                    norm.momentum = momentum
+            record["step"].append(step)
+            record["unit"].append(torch.quantile(z, torch.tensor([0.15, 0.5, 0.85])).tolist())
+
+        def after_step(step: int, loss: Tensor, look: Callable[[int], None] = look) -> None:
+            if step % every == 0:
+                look(step)
+
+        model.train()
+        look(0)
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        batches = _batches(len(data.x_train), _BATCH, steps, seed + 1)
+        fit(
+            opt,
+            batches,
+            classification_loss(model, data.x_train, data.y_train),
+            after_step=after_step,
+        )
+        run: dict[str, Any] = {key: np.asarray(value) for key, value in record.items()}
+        run["drift"] = float(np.abs(np.diff(run["unit"][:, 1])).mean())
+        out[name] = run
+    return out
+
+
+# --- Experiment: small batches: batch norm against layer and group norm -------------------------
+
+#: Groups of GroupNorm on the 100 units of a hidden layer (LayerNorm is one group).
+GROUPS = 4
+
+
+def _layer_norm(width: int, affine: bool = True) -> nn.Module:
+    return nn.LayerNorm(width, elementwise_affine=affine)
+
+
+def _group_norm(width: int, affine: bool = True) -> nn.Module:
+    return nn.GroupNorm(GROUPS, width, affine=affine)
+
+
+#: The normalisations of `small_batches`: name → `_MLP` arguments.
+_SMALL_BATCH_NORMS: dict[str, dict[str, Any]] = {
+    "no normalisation": {"bn": "none"},
+    "BatchNorm": {"bn": "before"},
+    "LayerNorm": {"bn": "before", "norm": _layer_norm},
+    f"GroupNorm ({GROUPS} groups)": {"bn": "before", "norm": _group_norm},
+}
+
+
+@cached
+@torch_threads(1)
+def small_batches(
+    batch_size: int = 2, lr: float = 0.1, steps: int = 1500, seeds: tuple[int, ...] = (0, 1, 2)
+) -> dict[str, Any]:
+    """The sigmoid MLP trained on mini-batches of `batch_size` with BN, LayerNorm (each
+    example normalised over its 100 units), GroupNorm (over groups of 25 units) and no
+    normalisation, in the same place (between each linear map and its sigmoid).
+
+    Returns the final test accuracy (evaluation mode) per seed for each, in
+    `{"names": [...], "accuracy": {name: [per seed]}, "seeds": [...]}`.
+    """
+    data = digits()
+    out: dict[str, Any] = {"names": list(_SMALL_BATCH_NORMS), "seeds": list(seeds)}
+    out["accuracy"] = {}
+    for name, kwargs in _SMALL_BATCH_NORMS.items():
+        accs = []
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = _MLP(**kwargs)
+            run = _train(model, data, lr, steps, seed, batch_size=batch_size, eval_every=steps)
+            accs.append(float(run["test_acc"][-1]))
+        out["accuracy"][name] = accs
+    out["batch_size"], out["lr"], out["steps"] = batch_size, lr, steps
+    return out
+
+
 # --- Experiment: the training path (internal covariate shift, smoothness) ---------------------
 
 
@@ -359,32 +639,45 @@ def training_path(
     lr: float = 0.5,
     steps: int = 1000,
     every: int = 25,
+    dense: tuple[int, int] = (10, 200),
     step_sizes: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0),
     layer: int = 2,
-    seed: int = 0,
+    seeds: tuple[int, ...] = (0, 1, 2),
 ) -> dict[str, Any]:
-    r"""Measurements along the SGD path of the sigmoid MLP, with and without BN.
+    r"""Measurements along the SGD path of the sigmoid MLP, with and without BN, per seed.
 
-    Every `every` steps, on the current mini-batch, with gradient \(g\) and rate \(\eta\):
+    Before a measured step, on that step's mini-batch, with gradient \(g\) and rate \(\eta\):
 
+    - *loss*: the batch loss at the current weights (to compare the two networks at equal
+      loss, not at equal step);
     - *distribution shift* of the input of hidden layer `layer` caused by the update of the
       layers before it alone: the change of each unit's mean and standard deviation over the
-      batch, relative to its standard deviation, averaged over units;
-    - *gradient shift* (Santurkar et al.'s internal covariate shift):
+      batch, relative to its standard deviation, averaged over units (the shift Ioffe &
+      Szegedy call internal covariate shift);
+    - *gradient shift* (the measure Santurkar et al. call internal covariate shift):
       \(\lVert G - G'\rVert / \lVert G\rVert\) for the gradient \(G\) of that layer's weights
       before and \(G'\) after the earlier layers take their step;
     - *loss variation* along the gradient: the range of \(L(w - k\eta g)\) over the
       multipliers \(k\) in `step_sizes`;
     - *gradient predictiveness*: the largest \(\lVert\nabla L(w - k\eta g) - \nabla L(w)\rVert\)
-      over \(k\), and the "effective β-smoothness", that change divided by \(\lVert k\eta g\rVert\).
+      over \(k\) (`grad_change`), and that change divided by the distance moved,
+      \(\lVert k\eta g\rVert\): an effective Lipschitz constant \(K\) of the gradient (`lipschitz`;
+      Santurkar et al.'s "effective β-smoothness").
+
+    Measured steps: every `dense[0]` steps up to step `dense[1]` (where the BN network
+    already passes the loss levels that the plain network reaches much later), then every
+    `every` steps. Returns `{"seeds": [...], "none": [record per seed], "before": [...]}`.
     """
     data = digits()
-    batches = _batches(len(data.x_train), _BATCH, steps, seed + 1)
-    out: dict[str, Any] = {}
-    for bn in ("none", "before"):
-        torch.manual_seed(seed)
-        record = _train_measuring(_MLP(bn=bn), data, batches, lr, every, step_sizes, layer)
-        out[bn] = {k: np.asarray(v) for k, v in record.items()}
+    measured = set(range(dense[0], dense[1] + 1, dense[0])) | set(range(every, steps + 1, every))
+    out: dict[str, Any] = {"seeds": list(seeds), "none": [], "before": []}
+    for seed in seeds:
+        batches = _batches(len(data.x_train), _BATCH, steps, seed + 1)
+        for bn in ("none", "before"):
+            torch.manual_seed(seed)
+            model = _MLP(bn=bn)
+            record = _train_measuring(model, data, batches, lr, measured, step_sizes, layer)
+            out[bn].append({k: np.asarray(v) for k, v in record.items()})
     return out
 
 
@@ -393,18 +686,27 @@ def _train_measuring(
     data: Any,
     batches: list[Tensor],
     lr: float,
-    every: int,
+    measured: set[int],
     step_sizes: tuple[float, ...],
     layer: int,
 ) -> dict[str, list[float]]:
-    """SGD on `batches`, taking `training_path`'s measurements before every `every`-th step."""
+    """SGD on `batches`, taking `training_path`'s measurements before the `measured` steps."""
     params = list(model.parameters())
     opt = torch.optim.SGD(params, lr=lr)
     earlier = [p for i in range(layer) for p in model.linears[i].parameters()]
     earlier += [p for i in range(layer) for p in model.norms[i].parameters()]
     target: nn.Parameter = model.linears[layer].weight  # type: ignore[assignment]
     record: dict[str, list[float]] = {
-        k: [] for k in ("step", "dist_shift", "grad_shift", "loss_range", "grad_change", "beta")
+        k: []
+        for k in (
+            "step",
+            "loss",
+            "dist_shift",
+            "grad_shift",
+            "loss_range",
+            "grad_change",
+            "lipschitz",
+        )
     }
     step = 0
 
@@ -412,7 +714,7 @@ def _train_measuring(
         nonlocal step
         step += 1
         x, y = data.x_train[idx], data.y_train[idx]
-        if step % every == 0:  # on this step's batch, before its update
+        if step in measured:  # on this step's batch, before its update
             _measure(model, x, y, lr, step_sizes, layer, earlier, target, params, record)
             record["step"].append(step)
         return torch.nn.functional.cross_entropy(model(x), y)
@@ -461,7 +763,7 @@ def _measure(
     record["dist_shift"].append(float(shift.mean()))
     record["grad_shift"].append(float((target_grad1 - target_grad0).norm() / target_grad0.norm()))
     # Along the full gradient direction from the original weights.
-    losses, changes, betas = [loss0], [], []
+    losses, changes, constants = [loss0], [], []
     for k in step_sizes:
         with torch.no_grad():
             for p, w, gi in zip(params, saved, _split(g0, params), strict=True):
@@ -470,10 +772,11 @@ def _measure(
         losses.append(loss_k)
         change = float((g_k - g0).norm())
         changes.append(change)
-        betas.append(change / (k * lr * float(g0.norm()) + 1e-12))
+        constants.append(change / (k * lr * float(g0.norm()) + 1e-12))
+    record["loss"].append(loss0)
     record["loss_range"].append(max(losses) - min(losses))
     record["grad_change"].append(max(changes))
-    record["beta"].append(max(betas))
+    record["lipschitz"].append(max(constants))
     with torch.no_grad():
         for p, w in zip(params, saved, strict=True):
             p.copy_(w)
@@ -498,9 +801,16 @@ def scale_invariance(
 
     For the trained networks: the relative change \(\lVert h' - h\rVert / \lVert h\rVert\)
     of the input \(h\) of the last hidden layer over the test set, and the test accuracy,
-    after scaling the first layer's weight matrix. The BN network is evaluated twice: with
-    batch statistics (the whole test set as one batch, as during training) and with its
-    running statistics (as at test time).
+    after scaling the first layer's weight matrix by \(a\). The BN network is evaluated
+    twice: with batch statistics (the whole test set as one batch, as during training) and
+    with its running statistics (as at test time).
+
+    Also, for each factor: \(a\,\lVert\nabla_{aW} L\rVert / \lVert\nabla_W L\rVert\), the
+    first layer's weight-gradient norm after scaling, times \(a\), relative to before
+    (Ioffe & Szegedy's section 3.3: with batch statistics it is 1, the gradient shrinks as
+    the weights grow); and the test accuracy with running statistics after
+    [`recompute_running_stats`][dlbasics.batch_norm.recompute_running_stats] on the
+    training images.
     """
     data = digits()
     settings = {
@@ -516,19 +826,64 @@ def scale_invariance(
             model.train()
             for norm in model.norms:
                 cast(BatchNorm1d, norm).momentum = 0.0  # use the batch, keep the averages
+        weight = cast(Tensor, model.linears[0].weight)
+        original = weight.detach().clone()
+
+        def first_layer_grad(model: _MLP = model, weight: Tensor = weight) -> float:
+            model.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(data.x_test), data.y_test)
+            loss.backward()
+            return float(weight.grad.norm())  # type: ignore[union-attr]
+
+        g0 = first_layer_grad()
         with torch.no_grad():
             h0 = model.layers(data.x_test)[2][2]
-            weight = cast(Tensor, model.linears[0].weight)
-            original = weight.clone()
-            changes, accs = [], []
-            for f in factors:
+        changes, accs, grads, recomputed = [], [], [], []
+        for f in factors:
+            with torch.no_grad():
                 weight.copy_(original * f)
                 logits, _, inputs = model.layers(data.x_test)
-                changes.append(float((inputs[2] - h0).norm() / h0.norm()))
-                accs.append(accuracy(logits, data.y_test))
+            changes.append(float((inputs[2] - h0).norm() / h0.norm()))
+            accs.append(accuracy(logits, data.y_test))
+            grads.append(f * first_layer_grad() / g0)
+            if bn == "before" and not batch_stats:
+                again = recompute_running_stats(copy.deepcopy(model), data.x_train)
+                recomputed.append(model_accuracy(again.eval(), data.x_test, data.y_test))
+        with torch.no_grad():
             weight.copy_(original)
-        out[name] = {"change": changes, "accuracy": accs}
+        model.zero_grad(set_to_none=True)
+        out[name] = {"change": changes, "accuracy": accs, "scaled_grad": grads}
+        if recomputed:
+            out[name]["recomputed_accuracy"] = recomputed
     return out
+
+
+def folding_check(lr: float = 0.5, seed: int = 0) -> dict[str, Any]:
+    """The trained BN network with each BatchNorm1d folded into the linear layer before it
+    ([`fold_batch_norm`][dlbasics.batch_norm.fold_batch_norm]): the largest difference of its
+    test logits from the BN network's in evaluation mode, both accuracies, and the number of
+    parameters and buffers before and after."""
+    data = digits()
+    model = _trained_mlp(learning_rate_sweep(seed=seed), lr, "before")
+    folded = _MLP(bn="none")
+    with torch.no_grad():
+        for i, (linear, norm) in enumerate(zip(model.linears, model.norms, strict=True)):
+            merged = fold_batch_norm(cast(nn.Linear, linear), norm)
+            folded.linears[i].load_state_dict(merged.state_dict())
+        folded.out.load_state_dict(model.out.state_dict())
+        a, b = model(data.x_test), folded.eval()(data.x_test)
+
+    def numbers(m: nn.Module) -> int:
+        return sum(t.numel() for t in m.state_dict().values())
+
+    return {
+        "max_difference": float((a - b).abs().max()),
+        "logit_scale": float(a.abs().max()),
+        "accuracy": accuracy(a, data.y_test),
+        "folded_accuracy": accuracy(b, data.y_test),
+        "numbers": numbers(model),
+        "folded_numbers": numbers(folded),
+    }
 
 
 # --- Experiment: why γ and β -------------------------------------------------------------------
@@ -679,8 +1034,11 @@ def batch_noise(
     The unit: the first pre-activation of the first layer of the trained BN network (the input
     of its first BatchNorm1d), over the N training images. For each batch size B, `draws`
     random batches (drawn without replacement) give a standard deviation of the batch mean and
-    of the (biased) batch variance. Also returned: σ, the fourth central moment μ₄ and N, for
-    the predictions σ/√B·√((N−B)/(N−1)) (exact) and √((μ₄ − σ⁴)/B) (to leading order in 1/B).
+    of the (biased) batch variance. Also returned: σ, the fourth central moment μ₄ and N, and
+    the exact predictions for batches drawn without replacement from the N values:
+    [`batch_mean_sd`][dlbasics.batch_norm.experiments.batch_mean_sd] and
+    [`batch_variance_sd`][dlbasics.batch_norm.experiments.batch_variance_sd], and the
+    textbook's first-order one for the variance, √((μ₄ − σ⁴)/B) (`var_sd_first_order`).
     """
     data = digits()
     model = _trained_mlp(learning_rate_sweep(seed=seed), 0.5, "before")
@@ -702,7 +1060,44 @@ def batch_noise(
         mean_sd.append(float(samples.mean(1).std()))
         var_sd.append(float(samples.var(1, unbiased=False).std()))
     out["mean_sd"], out["var_sd"] = mean_sd, var_sd
+    n = len(z)
+    out["mean_sd_exact"] = [batch_mean_sd(sigma**2, n, b) for b in batch_sizes]
+    out["var_sd_exact"] = [batch_variance_sd(sigma**2, mu4, n, b) for b in batch_sizes]
+    out["var_sd_first_order"] = [math.sqrt((mu4 - sigma**4) / b) for b in batch_sizes]
     return out
+
+
+def batch_mean_sd(variance: float, n: int, b: int) -> float:
+    r"""Standard deviation of the mean of \(B\) values drawn without replacement from \(N\)
+    values of (population) variance \(\sigma^2\):
+    \(\frac{\sigma}{\sqrt B}\sqrt{\frac{N - B}{N - 1}}\) (the finite-population correction)."""
+    return math.sqrt(variance / b * (n - b) / (n - 1))
+
+
+def batch_variance_sd(variance: float, mu4: float, n: int, b: int) -> float:
+    r"""Standard deviation of the *biased* variance \(v = \frac1B\sum_i (x_i - \bar x)^2\) of
+    \(B\) values drawn without replacement from \(N\) values with population variance
+    \(\sigma^2\) and fourth central moment \(\mu_4\) (both with divisor \(N\)); exact for
+    every \(B \ge 2\) and \(N \ge 4\):
+
+    \[
+    \operatorname{Var} v = \frac{N (N - B)(B - 1)}{B^3 (N-1)(N-2)(N-3)}
+    \Big[(NB - N - B - 1)\,\mu_4 - \frac{N^2 (B - 3) + 6N - 3B - 3}{N - 1}\,\sigma^4\Big].
+    \]
+
+    As \(N \to \infty\) it becomes the i.i.d. formula
+    \(\frac{(B-1)^2}{B^3}\mu_4 - \frac{(B-1)(B-3)}{B^3}\sigma^4\), whose leading term in
+    \(1/B\) is the textbook \((\mu_4 - \sigma^4)/B\). Derived by expanding \(v^2\) into sums
+    over the sampled indices (with the inclusion probabilities
+    \(B(B-1)\cdots/(N(N-1)\cdots)\) of sampling without replacement); the tests check it by
+    enumerating every batch of a small population.
+    """
+    if n < 4 or not 2 <= b <= n:
+        raise ValueError(f"need N >= 4 and 2 <= B <= N, got N={n}, B={b}")
+    s4 = variance**2
+    factor = n * (n - b) * (b - 1) / (b**3 * (n - 1) * (n - 2) * (n - 3))
+    bracket = (n * b - n - b - 1) * mu4 - (n**2 * (b - 3) + 6 * n - 3 * b - 3) / (n - 1) * s4
+    return math.sqrt(max(factor * bracket, 0.0))
 
 
 @cached
@@ -751,10 +1146,12 @@ def test_time_statistics(
     """One test example evaluated with batch statistics, among random batch-mates.
 
     For each batch size B, `draws` batches made of test example `example` and B − 1 other
-    random test images: the predicted probability of the example's true class when the BN
-    network normalises with the batch's statistics (training-mode normalisation, running
-    averages untouched), and the test accuracy when the whole test set is evaluated in
-    shuffled batches of B that way. The eval-mode (running statistics) numbers are the
+    random test images: the log-odds of the example's true class,
+    log p − log(1 − p), when the BN network normalises with the batch's statistics
+    (training-mode normalisation, running averages untouched); and the test accuracy when
+    the test set is evaluated that way in shuffled batches of B. Every test image is scored
+    once per row: the last, incomplete batch is filled up with other random test images,
+    which are not scored again. The eval-mode (running statistics) numbers are the
     reference: one value, whatever the batch.
     """
     data = digits()
@@ -766,25 +1163,70 @@ def test_time_statistics(
     n = len(data.x_test)
     label = int(data.y_test[example])
     others = torch.cat([torch.arange(example), torch.arange(example + 1, n)])
-    out: dict[str, Any] = {"batch_sizes": list(batch_sizes), "prob": [], "accuracy": []}
+
+    def log_odds(logits: Tensor) -> float:
+        log_p = logits.log_softmax(1)[0, label]
+        return float(log_p - torch.log1p(-log_p.exp()))
+
+    out: dict[str, Any] = {
+        "batch_sizes": list(batch_sizes),
+        "log_odds": [],
+        "accuracy": [],
+        "scored": [],
+        "n": n,
+    }
     with torch.no_grad():
-        out["eval_prob"] = float(model(data.x_test[example : example + 1]).softmax(1)[0, label])
+        out["eval_log_odds"] = log_odds(model(data.x_test[example : example + 1]))
         out["eval_accuracy"] = model_accuracy(model, data.x_test, data.y_test)
         for b in batch_sizes:
-            probs = []
+            values = []
             for _ in range(draws):
                 mates = others[torch.randperm(n - 1, generator=gen)[: b - 1]]
                 x = torch.cat([data.x_test[example : example + 1], data.x_test[mates]])
-                probs.append(float(batch_model(x).softmax(1)[0, label]))
-            out["prob"].append(probs)
+                values.append(log_odds(batch_model(x)))
+            out["log_odds"].append(values)
             order = torch.randperm(n, generator=gen)
-            usable = (n // b) * b  # whole batches only
-            correct = 0
-            for chunk in order[:usable].split(b):
-                correct += int(
-                    (batch_model(data.x_test[chunk]).argmax(1) == data.y_test[chunk]).sum()
-                )
-            out["accuracy"].append(correct / usable)
+            correct, scored = 0, 0
+            for chunk in order.split(b):
+                k = len(chunk)
+                if k < b:  # fill the last batch up with other images; score only its own
+                    rest = order[torch.randperm(n - k, generator=gen)[: b - k]]
+                    chunk = torch.cat([chunk, rest])
+                hits = batch_model(data.x_test[chunk]).argmax(1) == data.y_test[chunk]
+                correct += int(hits[:k].sum())
+                scored += k
+            out["accuracy"].append(correct / scored)
+            out["scored"].append(scored)
+    return out
+
+
+@cached
+@torch_threads(1)
+def eval_mode_pitfall(lr: float = 0.5, batch_size: int = 60, seed: int = 0) -> dict[str, float]:
+    """What forgetting `model.eval()` does to the trained BN network on the test set.
+
+    Test accuracy (a) in evaluation mode; (b) in training mode, in shuffled batches of
+    `batch_size`; (c) in training mode, in batches sorted by class (one digit per batch, as
+    a data set stored class by class would give). Training mode also updates the running
+    statistics: (d) the evaluation-mode accuracy after pass (b), and (e) after pass (c).
+    """
+    data = digits()
+    trained = learning_rate_sweep(seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    shuffled = torch.randperm(len(data.x_test), generator=gen)
+    by_class = torch.argsort(data.y_test, stable=True)
+    evaluated = _trained_mlp(trained, lr, "before")
+    out = {"eval mode": model_accuracy(evaluated, data.x_test, data.y_test)}
+    for name, order in (("shuffled", shuffled), ("sorted by class", by_class)):
+        model = _trained_mlp(trained, lr, "before").train()
+        correct = 0
+        with torch.no_grad():
+            for chunk in order.split(batch_size):
+                correct += int((model(data.x_test[chunk]).argmax(1) == data.y_test[chunk]).sum())
+        out[f"train mode, {name} batches"] = correct / len(order)
+        out[f"eval mode after the {name} pass"] = model_accuracy(
+            model.eval(), data.x_test, data.y_test
+        )
     return out
 
 
@@ -879,10 +1321,41 @@ def _mean_acc(run: dict[str, Any], last: int = 5) -> float:
     return float(np.mean(run["test_acc"][-last:]))
 
 
-def training_path_medians(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """Median of each measurement over the path: (without BN, with BN)."""
-    keys = ("dist_shift", "grad_shift", "loss_range", "grad_change", "beta")
-    return {
-        k: (float(np.median(result["none"][k])), float(np.median(result["before"][k])))
-        for k in keys
-    }
+#: The four measurements of `training_path` that the page compares.
+PATH_MEASURES = ("dist_shift", "grad_shift", "loss_range", "lipschitz")
+
+
+def training_path_phases(
+    result: dict[str, Any], band: tuple[float, float] = (0.15, 1.0), plateau: float = 2.0
+) -> dict[str, Any]:
+    """Summaries of a `training_path` result per seed: `(without BN, with BN)` medians of
+    each measurement over the whole path, and over the measured steps whose batch loss lies
+    in `band` (the same loss levels for both networks: matched phases).
+
+    Also the first measured step at which each network's batch loss falls below `plateau`
+    (its plateau's end; `None` if never), and how many measurements fell in the band.
+    """
+    lo, hi = band
+    out: dict[str, Any] = {"band": band, "whole": {}, "matched": {}, "count": {}, "plateau": {}}
+    for bn in ("none", "before"):
+        runs = result[bn]
+        out["count"][bn] = [int(((r["loss"] >= lo) & (r["loss"] <= hi)).sum()) for r in runs]
+        out["plateau"][bn] = []
+        for r in runs:
+            below = np.flatnonzero(r["loss"] < plateau)
+            out["plateau"][bn].append(int(r["step"][below[0]]) if below.size else None)
+    for key in PATH_MEASURES:
+        whole, matched = [], []
+        for bn in ("none", "before"):
+            runs = result[bn]
+            whole.append([float(np.median(r[key])) for r in runs])
+            inside = [(r["loss"] >= lo) & (r["loss"] <= hi) for r in runs]
+            matched.append(
+                [
+                    float(np.median(r[key][m])) if m.any() else math.nan
+                    for r, m in zip(runs, inside, strict=True)
+                ]
+            )
+        out["whole"][key] = (whole[0], whole[1])
+        out["matched"][key] = (matched[0], matched[1])
+    return out

@@ -24,6 +24,7 @@ The page's experiments and figures are `dlbasics.gradients.experiments` and `.fi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,11 +39,13 @@ __all__ = [
     "ACTIVATIONS",
     "INITS",
     "NORMS",
+    "RESIDUALS",
     "DeepMLP",
     "activation_stats",
     "deep_mlp",
     "evolve",
     "gradient_norms",
+    "mean_field_gain",
 ]
 
 #: Names accepted by `activation`, and the modules they build.
@@ -51,6 +54,9 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tan
 INITS: tuple[str, ...] = ("default", "normal", "xavier", "kaiming")
 #: Values accepted by `norm`.
 NORMS: tuple[str | None, ...] = (None, "batch")
+#: Values accepted by `residual`: no skip, the skip added after the activation
+#: (\(h + \phi(\cdot)\)), or He et al.'s form with the activation after the addition.
+RESIDUALS: tuple[bool | str, ...] = (False, True, "he")
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -79,10 +85,11 @@ def _check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
 
 
 class _Block(nn.Module):
-    r"""One hidden layer: \(h \mapsto \phi(\mathrm{norm}(W h + b))\), plus \(h\) when residual."""
+    r"""One hidden layer: \(h \mapsto \phi(\mathrm{norm}(W h + b))\); with `residual=True`
+    plus \(h\), with `residual="he"` \(\phi(h + \mathrm{norm}(W h + b))\)."""
 
     def __init__(
-        self, fan_in: int, width: int, activation: str, residual: bool, norm: str | None
+        self, fan_in: int, width: int, activation: str, residual: bool | str, norm: str | None
     ) -> None:
         super().__init__()
         self.linear = nn.Linear(fan_in, width)
@@ -92,6 +99,9 @@ class _Block(nn.Module):
         self.residual = residual
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if self.residual == "he":  # He et al. (2015): the branch ends in BN, φ after the sum
+            out: torch.Tensor = self.activation(h + self.norm(self.linear(h)))
+            return out
         out = self.activation(self.norm(self.linear(h)))
         # The identity path adds I to this block's Jacobian: I + W^T D instead of W^T D.
         return h + out if self.residual else out
@@ -118,7 +128,7 @@ class DeepMLP(nn.Module):
         depth: int,
         width: int,
         activation: str,
-        residual: bool,
+        residual: bool | str,
         norm: str | None,
     ) -> None:
         super().__init__()
@@ -147,10 +157,11 @@ def deep_mlp(
     width: int,
     activation: str = "relu",
     init: str = "default",
-    residual: bool = False,
+    residual: bool | str = False,
     norm: str | None = None,
     *,
     std: float = 0.01,
+    gain: float = 1.0,
 ) -> DeepMLP:
     r"""A deep MLP with the switches that decide whether its gradients vanish.
 
@@ -162,7 +173,8 @@ def deep_mlp(
     - `"normal"`: \(W \sim \mathcal N(0, \text{std}^2)\), bias 0 — the "small random
       numbers" of course notes (`std=0.01`).
     - `"xavier"`: Glorot & Bengio (2010), \(\operatorname{Var} W = 2/(n_\text{in}+n_\text{out})\)
-      (`nn.init.xavier_normal_`, gain 1), bias 0.
+      times `gain`² (`nn.init.xavier_normal_`; torch's recommended gain for tanh,
+      `nn.init.calculate_gain("tanh")`, is 5/3), bias 0.
     - `"kaiming"`: He et al. (2015), \(\operatorname{Var} W = 2/n_\text{in}\), made for ReLU
       (`nn.init.kaiming_normal_(nonlinearity="relu")`), bias 0.
 
@@ -174,17 +186,24 @@ def deep_mlp(
         width: Units per hidden layer.
         activation: `"sigmoid"`, `"tanh"` or `"relu"`.
         init: `"default"`, `"normal"`, `"xavier"` or `"kaiming"` (see above).
-        residual: Add an identity skip around each hidden layer: \(h_l = h_{l-1} + \phi(\cdot)\).
+        residual: `True` adds an identity skip around each hidden layer,
+            \(h_l = h_{l-1} + \phi(\mathrm{norm}(W_l h_{l-1} + b_l))\), so the branch ends in the
+            activation; `"he"` is He et al.'s (2015) form, the activation after the addition,
+            \(h_l = \phi(h_{l-1} + \mathrm{norm}(W_l h_{l-1} + b_l))\), so the branch ends in the
+            norm (or the linear map); `False` has no skip.
         norm: `None`, or `"batch"` for a batch norm between each linear map and its activation.
         std: Standard deviation of the `"normal"` initialisation.
+        gain: Gain of the `"xavier"` initialisation (standard deviation times `gain`).
 
     Returns:
         A [`DeepMLP`][dlbasics.gradients.DeepMLP]; its `.linears` lists the `depth + 2`
         linear layers from input to output.
 
     Raises:
-        ValueError: A size below 1, an unknown activation/init/norm, or `std <= 0`.
-        TypeError: A size that is not an int, or `residual` that is not a bool.
+        ValueError: A size below 1, an unknown activation/init/norm/residual, or `std <= 0`
+            or `gain <= 0`.
+        TypeError: A size that is not an int, `std`/`gain` that is not a number, or `residual`
+            that is neither a bool nor a string.
     """
     _check_int("in_features", in_features, 1)
     _check_int("out_features", out_features, 1)
@@ -194,15 +213,18 @@ def deep_mlp(
     _check_choice("init", init, INITS)
     _check_choice("norm", norm, NORMS)
     _check_positive("std", std)
-    if not isinstance(residual, bool):
-        raise TypeError(f"residual must be a bool, got {residual!r}")
+    _check_positive("gain", gain)
+    if not isinstance(residual, bool | str):
+        raise TypeError(f"residual must be a bool or 'he', got {residual!r}")
+    if isinstance(residual, str) and residual not in RESIDUALS:
+        raise ValueError(f"residual must be one of {list(RESIDUALS)}, got {residual!r}")
     model = DeepMLP(in_features, out_features, depth, width, activation, residual, norm)
     if init != "default":
         for linear in model.linears:
             if init == "normal":
                 nn.init.normal_(linear.weight, 0.0, std)
             elif init == "xavier":
-                nn.init.xavier_normal_(linear.weight)
+                nn.init.xavier_normal_(linear.weight, gain=gain)
             else:
                 nn.init.kaiming_normal_(linear.weight, mode="fan_in", nonlinearity="relu")
             nn.init.zeros_(linear.bias)
@@ -313,11 +335,20 @@ def _default_probe_modules(model: nn.Module) -> list[nn.Module]:
 def activation_stats(
     model: nn.Module, inputs: torch.Tensor, modules: Sequence[nn.Module] | None = None
 ) -> dict[str, list[float]]:
-    r"""Mean and standard deviation of each layer's output on `inputs`, in forward order.
+    r"""Mean and spread of each layer's output on `inputs`, in forward order.
 
-    A forward hook on each probed module records the mean and the (population) standard
-    deviation over all the entries of its output; the hooks are removed afterwards, the
-    forward pass runs without autograd and the model's buffers are restored.
+    A forward hook on each probed module records, for its output \(h\) (one row per example,
+    one column per unit):
+
+    - `"mean"` and `"std"`: the mean and the (population) standard deviation over *all* the
+      entries, units and examples together. A layer whose units differ from each other but
+      that gives every example the same vector still has a large `std`.
+    - `"unit_std"`: the spread across examples, per unit, averaged over the units,
+      \(\frac1n\sum_j \operatorname{sd}_i(h_{ij})\). It is 0 when every input is mapped to the
+      same vector: the forward signal has collapsed.
+
+    The hooks are removed afterwards, the forward pass runs without autograd and the model's
+    buffers are restored.
 
     Args:
         model: The network.
@@ -327,18 +358,20 @@ def activation_stats(
             otherwise every sigmoid, tanh and ReLU module.
 
     Returns:
-        `{"mean": [...], "std": [...]}`, one entry per probed module call, in call order.
+        `{"mean": [...], "std": [...], "unit_std": [...]}`, one entry per probed module call,
+        in call order.
     """
     _check_batch(inputs)
     probed = _default_probe_modules(model) if modules is None else list(modules)
     if not probed:
         raise ValueError("modules must name at least one module to probe, got an empty list")
-    means: list[float] = []
-    stds: list[float] = []
+    out: dict[str, list[float]] = {"mean": [], "std": [], "unit_std": []}
 
     def hook(_module: nn.Module, _args: Any, output: torch.Tensor) -> None:
-        means.append(float(output.mean()))
-        stds.append(float(output.std(correction=0)))
+        out["mean"].append(float(output.mean()))
+        out["std"].append(float(output.std(correction=0)))
+        rows = output.reshape(output.shape[0], -1)
+        out["unit_std"].append(float(rows.std(0, correction=0).mean()))
 
     handles = [m.register_forward_hook(hook) for m in probed]
     try:
@@ -347,7 +380,110 @@ def activation_stats(
     finally:
         for handle in handles:
             handle.remove()
-    return {"mean": means, "std": stds}
+    return out
+
+
+# --- Mean-field theory ------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _gauss_hermite(points: int) -> tuple[Any, Any]:
+    """Nodes and weights (summing to 1) of Gauss–Hermite quadrature for E over N(0, 1)."""
+    import numpy as np
+
+    nodes, weights = np.polynomial.hermite_e.hermegauss(points)
+    return nodes, weights / weights.sum()
+
+
+def mean_field_gain(
+    activation: str,
+    weight_variance: float,
+    bias_variance: float = 0.0,
+    *,
+    points: int = 201,
+    iterations: int = 200,
+) -> dict[str, float]:
+    r"""The forward fixed point and the backward gain of a wide random network (mean field).
+
+    For layers \(z_l = W_l h_{l-1} + b_l\), \(h_l = \phi(z_l)\) with independent weights of
+    variance \(v = \sigma_w^2 / n\) (write \(\sigma_w^2 = n v\), `weight_variance`) and biases
+    of variance \(\sigma_b^2\), the variance of a pre-activation obeys, for a wide layer,
+
+    \[
+    q_l = \sigma_w^2\,\mathbb E_{z \sim \mathcal N(0, q_{l-1})}\big[\phi(z)^2\big] + \sigma_b^2 ,
+    \]
+
+    which settles at a fixed point \(q^*\). There one backward step multiplies the expected
+    squared norm of the gradient by
+
+    \[
+    \chi = \sigma_w^2\,\mathbb E_{z \sim \mathcal N(0, q^*)}\big[\phi'(z)^2\big]
+    \]
+
+    (Poole et al., 2016; Pennington et al., 2017): \(\chi < 1\) vanishes, \(\chi > 1\)
+    explodes, geometrically in the depth. The expectations use Gauss–Hermite quadrature with
+    `points` nodes (for ReLU, closed forms: \(\mathbb E[\phi^2] = q/2\), \(\chi = \sigma_w^2/2\));
+    \(q^*\) is found by bisection (at most `iterations` halvings), and is 0 where the map has no
+    positive fixed point (tanh with \(\sigma_w^2 \le 1\), \(\sigma_b = 0\)).
+
+    Args:
+        activation: `"sigmoid"`, `"tanh"` or `"relu"`.
+        weight_variance: \(\sigma_w^2 = n v\) (fan times weight variance), > 0.
+        bias_variance: \(\sigma_b^2 \ge 0\).
+
+    Returns:
+        `{"q": q*, "chi": χ, "mean": E[φ(z)] at the fixed point}`.
+    """
+    import numpy as np
+
+    _check_choice("activation", activation, list(ACTIVATIONS))
+    sw = _check_positive("weight_variance", weight_variance)
+    if isinstance(bias_variance, bool) or not isinstance(bias_variance, int | float):
+        raise TypeError(f"bias_variance must be a number, got {bias_variance!r}")
+    if not (math.isfinite(bias_variance) and bias_variance >= 0):
+        raise ValueError(f"bias_variance must be a finite number >= 0, got {bias_variance}")
+    _check_int("points", points, 2)
+    _check_int("iterations", iterations, 1)
+    nodes, weights = _gauss_hermite(points)
+
+    def phi(z: Any) -> Any:
+        if activation == "sigmoid":
+            return 0.5 * (1 + np.tanh(z / 2))
+        return np.tanh(z) if activation == "tanh" else np.maximum(z, 0)
+
+    def slope(z: Any) -> Any:
+        if activation == "sigmoid":
+            s = phi(z)
+            return s * (1 - s)
+        return 1 - np.tanh(z) ** 2 if activation == "tanh" else (z > 0).astype(float)
+
+    if activation == "relu":  # closed forms: E[relu(z)²] = q/2, E[relu′(z)²] = 1/2
+        q = 1.0
+        for _ in range(iterations):
+            q = sw * q / 2 + bias_variance
+        return {"q": q, "chi": sw / 2, "mean": math.sqrt(q / (2 * math.pi))}
+
+    def excess(q: float) -> float:  # the forward map minus the identity: 0 at q*
+        return sw * float(np.sum(weights * phi(math.sqrt(q) * nodes) ** 2)) + bias_variance - q
+
+    # φ² ≤ 1 for sigmoid and tanh, so q* ≤ σ_w² + σ_b². The map is increasing and concave in
+    # q, so it has one fixed point above 0 if excess > 0 just above 0, and q* = 0 otherwise.
+    lo, hi = 1e-12, sw + bias_variance + 1.0
+    if excess(lo) <= 0:
+        q = 0.0
+    else:
+        for _ in range(iterations):  # bisection on a log scale
+            mid = math.sqrt(lo * hi)
+            lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+            if hi - lo <= 1e-13 * hi:
+                break
+        q = math.sqrt(lo * hi)
+    z = math.sqrt(q) * nodes
+    return {
+        "q": q,
+        "chi": sw * float(np.sum(weights * slope(z) ** 2)),
+        "mean": float(np.sum(weights * phi(z))),
+    }
 
 
 # --- Training without gradients ---------------------------------------------------------

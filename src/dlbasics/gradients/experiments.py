@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -26,6 +26,7 @@ from dlbasics.gradients import (
     deep_mlp,
     evolve,
     gradient_norms,
+    mean_field_gain,
 )
 from dlbasics.training import (
     classification_loss,
@@ -38,13 +39,22 @@ from dlbasics.training import (
 )
 
 __all__ = [
+    "ADAM_VARIANTS",
     "VARIANTS",
+    "WEIGHT_VARIANCES",
     "clipping",
+    "evolution_in_deep_network",
     "evolution_vs_gradient_descent",
     "fix_rows",
+    "gradient_signs",
     "init_sweep",
     "recurrence_gradients",
+    "residual_growth",
+    "saturation",
+    "symmetry_breaking",
+    "tanh_gains",
     "train_digits",
+    "variance_sweep",
 ]
 
 
@@ -64,7 +74,27 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "residual": True,
         "norm": "batch",
     },
+    "ReLU + He residual + batch norm": {
+        "activation": "relu",
+        "init": "kaiming",
+        "residual": "he",
+        "norm": "batch",
+    },
+    "sigmoid, n·v = 100": {"activation": "sigmoid", "init": "normal", "std": 1.25},
 }
+r"""`"sigmoid, n·v = 100"`: weights from \(\mathcal N(0, 100/64)\) in 64-unit layers, the
+variance at which the sigmoid's mean-field gain is close to 1."""
+
+#: The same networks trained with Adam (rate 1e-3) instead of SGD.
+ADAM_VARIANTS: dict[str, dict[str, Any]] = {
+    "sigmoid": {"activation": "sigmoid", "init": "default", "optimizer": "adam"},
+    "ReLU": {"activation": "relu", "init": "default", "optimizer": "adam"},
+    "ReLU + Kaiming": {"activation": "relu", "init": "kaiming", "optimizer": "adam"},
+}
+
+#: The weight variances of `variance_sweep`, as n·v (fan-in times variance): torch's default
+#: (1/3), Xavier's (1), Kaiming's (2) and up to far beyond.
+WEIGHT_VARIANCES: tuple[float, ...] = (1 / 3, 1, 2, 10, 30, 60, 100, 113, 150, 300)
 
 
 @cached
@@ -72,11 +102,17 @@ VARIANTS: dict[str, dict[str, Any]] = {
 def init_sweep(
     depth: int = 50, width: int = 64, batch_size: int = 256, seed: int = 0
 ) -> dict[str, dict[str, list[float]]]:
-    """Per-layer weight-gradient norms and activation stds at initialisation, for every
+    """Per-layer weight-gradient norms and activation statistics at initialisation, for every
     activation × init, on a batch of digits (float64, so that 1e-40 does not underflow to 0).
 
+    `act_std` is the standard deviation over all the entries of a layer's output (units and
+    examples together); `unit_std` the spread across examples per unit, averaged over the
+    units ([`activation_stats`][dlbasics.gradients.activation_stats]), which is 0 when every
+    image is mapped to the same vector; `act_mean` the mean.
+
     Returns:
-        `{"sigmoid/default": {"grad": [...], "act_std": [...]}, ...}`.
+        `{"sigmoid/default": {"grad": [...], "act_std": [...], "unit_std": [...],
+        "act_mean": [...]}, ...}`.
     """
     data = digits(dtype=torch.float64)
     x, y = data.x_train[:batch_size], data.y_train[:batch_size]
@@ -85,10 +121,161 @@ def init_sweep(
         for init in INITS:
             torch.manual_seed(seed)
             model = deep_mlp(64, 10, depth, width, activation, init).double()
+            stats = activation_stats(model, x)
             out[f"{activation}/{init}"] = {
                 "grad": gradient_norms(model, x, y),
-                "act_std": activation_stats(model, x)["std"],
+                "act_std": stats["std"],
+                "unit_std": stats["unit_std"],
+                "act_mean": stats["mean"],
             }
+    return out
+
+
+@cached
+@torch_threads(1)
+def variance_sweep(
+    weight_variances: Sequence[float] = WEIGHT_VARIANCES,
+    activation: str = "sigmoid",
+    depth: int = 50,
+    width: int = 64,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> dict[str, Any]:
+    r"""The gradient ratio of a deep network at initialisation against the weight variance.
+
+    Weights \(\mathcal N(0, v)\) with \(n v\) from `weight_variances` (\(n\) = `width`, the fan
+    of every hidden layer), biases 0, float64: the ratio of the input layer's weight-gradient
+    norm to the output layer's, and the mean-field prediction of the per-layer backward gain
+    \(\chi\) ([`mean_field_gain`][dlbasics.gradients.mean_field_gain]), and the n·v at
+    which \(\chi = 1\) (`chi_one`).
+    """
+    data = digits(dtype=torch.float64)
+    x, y = data.x_train[:batch_size], data.y_train[:batch_size]
+    out: dict[str, Any] = {"weight_variances": list(weight_variances), "depth": depth}
+    ratios, chis = [], []
+    for nv in weight_variances:
+        torch.manual_seed(seed)
+        std = math.sqrt(nv / width)
+        model = deep_mlp(64, 10, depth, width, activation, "normal", std=std).double()
+        grads = gradient_norms(model, x, y)
+        ratios.append(grads[0] / grads[-1])
+        chis.append(mean_field_gain(activation, nv)["chi"])
+    out["ratio"], out["chi"] = ratios, chis
+    out["chi_one"] = _gain_one(activation)
+    return out
+
+
+def _gain_one(activation: str, lo: float = 1.0, hi: float = 1000.0) -> float:
+    """The n·v at which the mean-field gain χ of `activation` is 1, by bisection on a log
+    scale (χ grows with n·v for the sigmoid)."""
+    for _ in range(40):
+        mid = math.sqrt(lo * hi)
+        if mean_field_gain(activation, mid)["chi"] < 1:
+            lo = mid
+        else:
+            hi = mid
+    return math.sqrt(lo * hi)
+
+
+def _hidden_probes(model: DeepMLP) -> tuple[list[torch.Tensor], list[torch.Tensor], Any]:
+    """Forward hooks that keep each hidden block's pre-activation (the linear map's output)
+    and its output (with its gradient retained); returns the lists and a remover."""
+    zs: list[torch.Tensor] = []
+    hs: list[torch.Tensor] = []
+
+    def keep_z(_m: nn.Module, _a: Any, out: torch.Tensor) -> None:
+        zs.append(out)
+
+    def keep_h(_m: nn.Module, _a: Any, out: torch.Tensor) -> None:
+        if out.requires_grad:
+            out.retain_grad()
+        hs.append(out)
+
+    linears = [cast(nn.Linear, block.linear) for block in model.hidden]
+    handles = [linear.register_forward_hook(keep_z) for linear in linears]
+    handles += [block.register_forward_hook(keep_h) for block in model.hidden]
+
+    def remove() -> None:
+        for handle in handles:
+            handle.remove()
+
+    return zs, hs, remove
+
+
+@cached
+@torch_threads(1)
+def saturation(
+    variants: Sequence[str] = ("sigmoid", "sigmoid, n·v = 100", "sigmoid + batch norm"),
+    bins: int = 40,
+    seed: int = 0,
+) -> dict[str, Any]:
+    r"""How saturated are the sigmoids of the depth-10 networks of the page at initialisation?
+
+    On the training images, for each hidden layer \(l = 1, \dots, 10\): the rms of the
+    pre-activation \(z_l\) (the linear map's output, before any batch norm), the share of
+    \(|z_l| > 2\) (where \(\sigma' < 0.105\)), a histogram of the layer's output
+    \(h_l = \sigma(\cdot)\) on [0, 1]; and the backward gain of every layer,
+    \(\lVert\partial L/\partial h_{l-1}\rVert / \lVert\partial L/\partial h_l\rVert\). For a
+    network with batch norm also \(\gamma/\sigma_\mathcal B\) per layer (mean over units): the
+    factor by which BN's backward pass multiplies the gradient.
+    """
+    data = digits()
+    edges = np.linspace(0, 1, bins + 1)
+    out: dict[str, Any] = {"edges": edges}
+    for name in variants:
+        kwargs = {k: v for k, v in VARIANTS[name].items() if k in (*_ARCHITECTURE_KEYS, "std")}
+        torch.manual_seed(seed)
+        model = deep_mlp(64, 10, 10, 64, **kwargs)
+        zs, hs, remove = _hidden_probes(model)
+        try:
+            loss = torch.nn.functional.cross_entropy(model(data.x_train), data.y_train)
+            loss.backward()
+        finally:
+            remove()
+        hidden_z = [z.detach() for z in zs[1:]]  # the 10 hidden layers (0 is the input layer)
+        record: dict[str, Any] = {
+            "rms_z": [float(z.square().mean().sqrt()) for z in hidden_z],
+            "over_2": [float((z.abs() > 2).float().mean()) for z in hidden_z],
+            "hist": [np.histogram(h.detach().numpy(), bins=edges)[0] for h in hs[1:]],
+            "gain": [
+                float(hs[i - 1].grad.norm() / hs[i].grad.norm())  # type: ignore[union-attr]
+                for i in range(1, len(hs))
+            ],
+        }
+        if kwargs.get("norm") == "batch":
+            record["bn_gain"] = [
+                float((1 / torch.sqrt(z.var(0, unbiased=False) + 1e-5)).mean()) for z in hidden_z
+            ]
+        out[name] = record
+    return out
+
+
+@cached
+@torch_threads(1)
+def residual_growth(
+    variants: Sequence[str] = (
+        "sigmoid + residual",
+        "ReLU + residual + batch norm",
+        "ReLU + He residual + batch norm",
+    ),
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The size of the representation along the residual networks of the page at
+    initialisation: the mean and standard deviation of each block's output over the training
+    images ([`activation_stats`][dlbasics.gradients.activation_stats]), and the loss of the
+    untrained network (chance is ln 10)."""
+    data = digits()
+    out: dict[str, Any] = {}
+    for name in variants:
+        torch.manual_seed(seed)
+        model = deep_mlp(64, 10, 10, 64, **VARIANTS[name])
+        stats = activation_stats(model, data.x_train)
+        model.train()
+        out[name] = {
+            "mean": stats["mean"],
+            "std": stats["std"],
+            "loss": model_loss(model, data.x_train, data.y_train),
+        }
     return out
 
 
@@ -97,18 +284,23 @@ def init_sweep(
 def train_digits(
     activation: str = "sigmoid",
     init: str = "default",
-    residual: bool = False,
+    residual: bool | str = False,
     norm: str | None = None,
     *,
+    std: float = 0.01,
     depth: int = 10,
     width: int = 64,
     epochs: int = 20,
-    lr: float = 0.1,
+    optimizer: str = "sgd",
+    lr: float | None = None,
     batch_size: int = 64,
     seed: int = 0,
 ) -> dict[str, Any]:
-    r"""Train a [`deep_mlp`][dlbasics.gradients.deep_mlp] on the digits with plain SGD and
-    record, per epoch and per linear layer, how much each layer actually moved.
+    r"""Train a [`deep_mlp`][dlbasics.gradients.deep_mlp] on the digits with plain SGD (or
+    Adam) and record, per epoch and per linear layer, how much each layer actually moved.
+
+    `optimizer` is `"sgd"` (default rate 0.1) or `"adam"` (default rate 1e-3, torch's
+    defaults otherwise); `std` is the standard deviation of the `"normal"` initialisation.
 
     The relative update of layer \(l\) over epoch \(e\) is
     \(\lVert W_l^{(e)} - W_l^{(e-1)}\rVert_F / \lVert W_l^{(e-1)}\rVert_F\).
@@ -120,9 +312,15 @@ def train_digits(
     """
     data = digits()
     torch.manual_seed(seed)
-    model = deep_mlp(64, 10, depth, width, activation, init, residual, norm)
+    model = deep_mlp(64, 10, depth, width, activation, init, residual, norm, std=std)
     linears = model.linears
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    step: torch.optim.Optimizer
+    if optimizer == "sgd":
+        step = torch.optim.SGD(model.parameters(), lr=0.1 if lr is None else lr)
+    else:
+        step = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
     init_grad = gradient_norms(model, data.x_train, data.y_train)
     generator = torch.Generator().manual_seed(seed)
     losses: list[float] = []
@@ -141,7 +339,7 @@ def train_digits(
 
         # The ragged last batch is dropped, so that every step averages `batch_size` examples.
         batches = minibatches(n, batch_size, generator=generator, epochs=1, drop_last=True)
-        steps = fit(optimizer, batches, batch_loss, before_step=measure, after_step=keep).steps
+        steps = fit(step, batches, batch_loss, before_step=measure, after_step=keep).steps
         grad_norm[epoch] /= steps
         rel_update[epoch] = [
             float((linear.weight.detach() - w0).norm() / w0.norm())
@@ -166,12 +364,12 @@ def recurrence_gradients(
 ) -> dict[str, Any]:
     r"""How the gradient through an unrolled linear recurrence \(h_t = W h_{t-1}\) scales.
 
-    \(W = \rho\, G/\sqrt{n}\) with \(G\) standard Gaussian, whose spectral radius is close to
-    \(\rho\) (circular law). For the loss \(L = v^\top h_T\) with a unit vector \(v\),
-    \(\partial L/\partial h_0 = (W^\top)^T v\), whose norm grows or shrinks like \(\rho^T\).
+    \(W\) is a standard Gaussian matrix \(G\) rescaled to spectral radius exactly \(\rho\).
+    For the loss \(L = v^\top h_K\) after \(K\) steps, with a unit vector \(v\),
+    \(\partial L/\partial h_0 = (W^\top)^K v\), whose norm grows or shrinks like \(\rho^K\).
 
     Returns:
-        `{"steps": [1..steps], "norms": {rho: [‖∂L/∂h_0‖ for T = 1..steps]}}` (float64 autograd).
+        `{"steps": [1..steps], "norms": {rho: [‖∂L/∂h_0‖ for K = 1..steps]}}` (float64 autograd).
     """
     generator = torch.Generator().manual_seed(seed)
     g = torch.randn(size, size, generator=generator, dtype=torch.float64) / math.sqrt(size)
@@ -215,7 +413,8 @@ def clipping(
 
     Returns:
         `{label: {"loss": [...], "grad_norm": [...] (before clipping), "std": float,
-        "max_norm": float | None}}`, in the order of `runs`.
+        "max_norm": float | None, "test_accuracy": float | None}}`, in the order of `runs`
+        (`test_accuracy` is `None` when the trained network's outputs are not finite).
     """
     data = digits()
     out: dict[str, dict[str, Any]] = {}
@@ -228,11 +427,15 @@ def clipping(
         losses, norms = _train_clipped(model, data, lr, steps, batch_size, seed, max_norm)
         init_text = "Kaiming init" if std is None else f"N(0, {std:g}²) init"
         clip_text = "no clipping" if max_norm is None else f"clipped to norm {max_norm:g}"
+        with torch.no_grad():
+            logits = model(data.x_test)
+        finite = bool(torch.isfinite(logits).all())
         out[f"{init_text}, {clip_text}"] = {
             "loss": losses,
             "grad_norm": norms,
             "std": math.sqrt(2 / width) if std is None else std,
             "max_norm": max_norm,
+            "test_accuracy": model_accuracy(model, data.x_test, data.y_test) if finite else None,
         }
     return out
 
@@ -332,6 +535,172 @@ def evolution_vs_gradient_descent(
         "es_accuracy": model_accuracy(es_model, data.x_test, data.y_test),
         "gd_accuracy": model_accuracy(gd_model, data.x_test, data.y_test),
     }
+
+
+@cached
+@torch_threads(1)
+def evolution_in_deep_network(
+    *,
+    n_train: int = 500,
+    depth: int = 10,
+    generations: int = 100,
+    population: int = 40,
+    sigma: float = 0.05,
+    es_lr: float = 0.01,
+    gd_lr: float = 0.5,
+    gd_steps: int = 300,
+    seed: int = 0,
+) -> dict[str, Any]:
+    r"""The evolution strategy where gradients vanish: the deep sigmoid network of the page
+    (torch's default init) on `n_train` digits, against full-batch gradient descent from the
+    same weights.
+
+    Returns, for each method: the training loss before and after, the test accuracy, and the
+    relative change \(\lVert W_l - W_l^{(0)}\rVert / \lVert W_l^{(0)}\rVert\) of every linear
+    layer's weights; and the number of weights.
+    """
+    data = digits()
+    x, y = data.x_train[:n_train], data.y_train[:n_train]
+
+    def fresh() -> DeepMLP:
+        torch.manual_seed(seed)
+        return deep_mlp(64, 10, depth, 64, "sigmoid", "default")
+
+    def moved(model: DeepMLP, start: list[torch.Tensor]) -> list[float]:
+        return [
+            float((linear.weight.detach() - w0).norm() / w0.norm())
+            for linear, w0 in zip(model.linears, start, strict=True)
+        ]
+
+    out: dict[str, Any] = {}
+    es_model = fresh()
+    start = [linear.weight.detach().clone() for linear in es_model.linears]
+    history = evolve(
+        es_model,
+        x,
+        y,
+        generations=generations,
+        population=population,
+        sigma=sigma,
+        lr=es_lr,
+        seed=seed,
+    )
+    out["es"] = {
+        "loss": [history["loss"][0], history["loss"][-1]],
+        "accuracy": model_accuracy(es_model, data.x_test, data.y_test),
+        "moved": moved(es_model, start),
+        "evaluations": history["evaluations"][-1],
+    }
+    gd_model = fresh()
+    before = model_loss(gd_model, x, y)
+    optimizer = torch.optim.SGD(gd_model.parameters(), lr=gd_lr)
+    fit(optimizer, full_batches(gd_steps), classification_loss(gd_model, x, y))
+    out["gd"] = {
+        "loss": [before, model_loss(gd_model, x, y)],
+        "accuracy": model_accuracy(gd_model, data.x_test, data.y_test),
+        "moved": moved(gd_model, start),
+        "steps": gd_steps,
+    }
+    out["parameters"] = sum(p.numel() for p in es_model.parameters())
+    return out
+
+
+@cached
+@torch_threads(1)
+def tanh_gains(
+    gains: Sequence[float] = (1.0, 5 / 3), depth: int = 50, batch_size: int = 256, seed: int = 0
+) -> dict[str, Any]:
+    r"""tanh networks with Xavier's initialisation times a gain (torch's recommended gain for
+    tanh is 5/3), at initialisation, float64: per layer the standard deviation of the output
+    and the per-unit spread across examples, and the weight-gradient norms; with the
+    mean-field gain \(\chi\) of each (\(n v = \text{gain}^2\) for square layers)."""
+    data = digits(dtype=torch.float64)
+    x, y = data.x_train[:batch_size], data.y_train[:batch_size]
+    out: dict[Any, Any] = {"gains": list(gains)}
+    for gain in gains:
+        torch.manual_seed(seed)
+        model = deep_mlp(64, 10, depth, 64, "tanh", "xavier", gain=gain).double()
+        stats = activation_stats(model, x)
+        out[gain] = {
+            "std": stats["std"],
+            "unit_std": stats["unit_std"],
+            "grad": gradient_norms(model, x, y),
+            "chi": mean_field_gain("tanh", gain**2)["chi"],
+        }
+    return out
+
+
+@cached
+@torch_threads(1)
+def symmetry_breaking(
+    inits: Sequence[str] = ("zero", "constant", "random"),
+    width: int = 32,
+    lr: float = 0.5,
+    epochs: int = 20,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Why not start from zero: a sigmoid network with two hidden layers of `width` units,
+    trained with SGD from all-zero weights, from every weight 0.1, and from torch's random
+    default. Units that start equal get equal gradients and stay equal.
+
+    Returns, per init: the rank of the trained first layer's weight matrix, the largest
+    difference between two of its rows (two units' incoming weights), and the test accuracy.
+    """
+    data = digits()
+    out: dict[str, Any] = {}
+    for init in inits:
+        torch.manual_seed(seed)
+        model = deep_mlp(64, 10, 1, width, "sigmoid", "default")
+        with torch.no_grad():
+            for linear in model.linears:
+                if init == "zero":
+                    linear.weight.zero_()
+                elif init == "constant":
+                    linear.weight.fill_(0.1)
+                if init != "random":
+                    linear.bias.zero_()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        batches = minibatches(len(data.x_train), 64, generator=seed, epochs=epochs)
+        fit(optimizer, batches, classification_loss(model, data.x_train, data.y_train))
+        w = model.linears[0].weight.detach()
+        out[init] = {
+            "rank": int(torch.linalg.matrix_rank(w)),
+            "row_spread": float((w - w[0]).abs().max()),
+            "accuracy": model_accuracy(model, data.x_test, data.y_test),
+        }
+    out["width"] = width
+    return out
+
+
+def gradient_signs(
+    activations: Sequence[str] = ("sigmoid", "tanh"), depth: int = 10, seed: int = 0
+) -> dict[str, Any]:
+    r"""Glorot & Bengio's point about the sigmoid's mean: a layer's input \(h > 0\) makes each
+    row of the weight gradient of one example, \(\delta_j h^\top\), take one sign.
+
+    For each activation (Xavier init, depth 10): the mean of each hidden layer's output over
+    the training images, and, for the first training image, the share of the rows of each
+    hidden layer's weight gradient whose entries all have one sign.
+    """
+    data = digits()
+    out: dict[str, Any] = {}
+    for activation in activations:
+        torch.manual_seed(seed)
+        model = deep_mlp(64, 10, depth, 64, activation, "xavier")
+        loss = torch.nn.functional.cross_entropy(model(data.x_train[:1]), data.y_train[:1])
+        loss.backward()
+        shares = []
+        for linear in model.linears[1:-1]:
+            g = linear.weight.grad
+            assert g is not None
+            nonzero = g.abs().sum(1) > 0
+            one_sign = ((g >= 0).all(1) | (g <= 0).all(1)) & nonzero
+            shares.append(float(one_sign.sum() / nonzero.sum()))
+        out[activation] = {
+            "mean": activation_stats(model, data.x_train)["mean"],
+            "one_sign_rows": shares,
+        }
+    return out
 
 
 def fix_rows(results: dict[str, dict[str, Any]]) -> list[list[Any]]:
