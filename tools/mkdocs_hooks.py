@@ -96,7 +96,7 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
 
 
 FIGURES = "assets/figures"
-_ASSET_URL = re.compile(r'src="dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))"')
+_ASSET_URL = re.compile(r'(src|href)="dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))"')
 _assets_used: set[str] = set()
 
 
@@ -131,8 +131,8 @@ def on_page_content(html: str, page: Page, **_: Any) -> str:
     prefix = "../" * page.url.count("/") + FIGURES + "/"
 
     def relative(match: re.Match[str]) -> str:
-        _assets_used.add(match.group(1))
-        return f'src="{prefix}{match.group(1)}"'
+        _assets_used.add(match.group(2))
+        return f'{match.group(1)}="{prefix}{match.group(2)}"'
 
     return _ASSET_URL.sub(relative, html)
 

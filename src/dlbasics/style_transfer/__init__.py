@@ -327,8 +327,9 @@ def bfloat16_support(device: str | torch.device = "cpu") -> str:
         bfloat16); whether that is faster than float32 depends on the CPU, the image size
         and the thread count (`make bench` and the page measure it). `"emulated"`: oneDNN
         has bfloat16 kernels for this x86 CPU (AVX-512) but converts to float32 inside
-        them, so expect no gain. `"none"`: only torch's reference kernels, measured at 70× slower than
-        float32, so [`transfer_style`][dlbasics.style_transfer.transfer_style] refuses it.
+        them, so expect no gain. `"none"`: only torch's reference kernels, measured at 70×
+        slower than float32, so [`transfer_style`][dlbasics.style_transfer.transfer_style]
+        refuses it.
     """
     dev = torch.device(device)
     if dev.type == "cuda":
