@@ -96,7 +96,7 @@ HERO_SIZE = 192
 evaluations that costs about 300 core-seconds here, the page's whole budget."""
 HERO_STEPS = 300
 """Evaluations of the showcase: the command line's default."""
-HERO_CONTENT_WEIGHT = 3.0
+HERO_CONTENT_WEIGHT = 1.0
 HERO_TV_WEIGHT = 1e6
 STUDY_SIZE = 80
 """Shorter side of the studies that compare images (layers, weights, networks)."""
@@ -246,7 +246,7 @@ def _showcase_settings() -> dict[str, Any]:
 
 def showcase() -> dict[str, Any]:
     """The page's showcase: 192 px, the command line's 300 evaluations, the paper's layers
-    after the ReLU, balanced layer weights, α = 3, a total-variation weight of 10⁶."""
+    after the ReLU, balanced layer weights, α = β = 1, a total-variation weight of 10⁶."""
     return run_transfer(**_showcase_settings())
 
 
@@ -665,7 +665,7 @@ LINE_SEARCH_IMAGES = ("grace_hopper", "chelsea", "coffee", "astronaut")
 
 
 def line_search_comparison() -> dict[str, dict[str, dict[str, Any]]]:
-    """The transfer of each of `LINE_SEARCH_IMAGES` (64 px, 30 evaluations) with torch's
+    """The transfer of each of `LINE_SEARCH_IMAGES` (64 px, 40 evaluations) with torch's
     default L-BFGS (no line search) and with the strong-Wolfe line search.
 
     Returns:
@@ -686,7 +686,7 @@ def line_search_comparison() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def optimizer_comparison() -> dict[str, dict[str, Any]]:
-    """On the portrait at 64 px, 30 evaluations: L-BFGS with the line search from the content
+    """On the portrait at 64 px, 40 evaluations: L-BFGS with the line search from the content
     image (shared with `line_search_comparison`), from noise, and Adam (lr 0.02) from the
     content image."""
     return {
@@ -712,7 +712,7 @@ GRID_RATIOS = (1e-2, 1e-1, 1.0, 10.0)
 
 
 def weight_sweep() -> list[dict[str, Any]]:
-    """The transfer for every β of `GRID_RATIOS` at α = 1 (64 px, 30 evaluations).
+    """The transfer for every β of `GRID_RATIOS` at α = 1 (64 px, 40 evaluations).
 
     Returns:
         A list of `{"beta", "image", "history", "content_end", "style_end"}`, where the last
