@@ -53,6 +53,7 @@ __all__ = [
     "LINE_SEARCH_IMAGES",
     "PAGE_CONTENT",
     "PAGE_STYLE",
+    "PRECISION_SIZE",
     "PRECISION_STEPS",
     "RECONSTRUCTION_LAYERS",
     "SHALLOW_STYLE_LAYERS",
@@ -894,6 +895,7 @@ def quantisation_sensitivity(size: int = STUDY_SIZE, seeds: int = 2) -> dict[str
 # Precision: what bfloat16 does to time and image ------------------------------------------
 
 PRECISION_STEPS = 20
+PRECISION_SIZE = 48
 
 
 def _precision_runs() -> list[tuple[str, str, int]]:
@@ -908,7 +910,9 @@ def _precision_runs() -> list[tuple[str, str, int]]:
 
 @cached
 @torch_threads(THREADS)
-def precision_comparison(*, size: int = SMALL_SIZE, steps: int = PRECISION_STEPS) -> dict[str, Any]:
+def precision_comparison(
+    *, size: int = PRECISION_SIZE, steps: int = PRECISION_STEPS
+) -> dict[str, Any]:
     """The study transfer in float32, in bfloat16, and in float32 on another thread count.
 
     The third run changes nothing but the order of the sums inside the convolutions, so
@@ -1005,6 +1009,6 @@ def page_plan_rows() -> list[tuple[str, int, int, int]]:
             f"precision: {'; '.join(r[0] for r in precision)}",
             len(precision),
             PRECISION_STEPS,
-            SMALL_SIZE,
+            PRECISION_SIZE,
         ),
     ]
