@@ -42,12 +42,13 @@ REPRESENTATION_COLORS: dict[str, str] = {
 """One colour per representation of the linear probe (its resolution is the line style)."""
 
 IMAGE_COLORS: dict[str, str] = {
-    "grace_hopper": COLORS[0],
-    "chelsea": COLORS[3],
-    "coffee": COLORS[2],
-    "astronaut": COLORS[4],
+    "grace_hopper": COLORS[3],
+    "chelsea": COLORS[4],
+    "coffee": COLORS[5],
+    "astronaut": COLORS[6],
 }
-"""One colour per photograph of the line-search comparison."""
+"""One colour per photograph of the line-search and optimiser comparisons (none shared with
+the representations)."""
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing
@@ -114,16 +115,20 @@ def plot_histories(
     *,
     alt: str,
     colors: Sequence[str] | None = None,
+    styles: Sequence[str] | None = None,
     ylabel: str = "total loss",
     logy: bool = True,
 ) -> str:
-    """Losses against evaluations, one line per run, as SVG."""
+    """Losses against evaluations, one line per run, as SVG (`colors`, `styles`: one
+    matplotlib colour and line style per run)."""
     from dlbasics.plotting import new_figure, to_svg
 
     fig, ax = new_figure(width=6.4, height=3.4)
     for i, (label, values) in enumerate(curves.items()):
         color = colors[i] if colors is not None else None
-        ax.plot(np.arange(1, len(values) + 1), values, label=label, color=color)
+        style = styles[i] if styles is not None else "-"
+        x = np.arange(1, len(values) + 1)
+        ax.plot(x, values, label=label, color=color, linestyle=style)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("objective-and-gradient evaluations")
@@ -138,11 +143,25 @@ def plot_line_search(ratios: dict[str, Sequence[float]], *, alt: str) -> str:
     evaluation (below 1: the default is ahead), log scale."""
     from dlbasics.plotting import new_figure, to_svg
 
-    fig, ax = new_figure(width=6.4, height=3.4)
+    low, high = 0.3, 100.0
+    fig, ax = new_figure(width=6.4, height=3.6)
     for image, values in ratios.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=image, color=IMAGE_COLORS[image])
+        v = np.asarray(values, dtype=float)
+        ax.plot(
+            np.arange(1, len(v) + 1), np.clip(v, low, high), label=image, color=IMAGE_COLORS[image]
+        )
+        peak = int(np.argmax(v))
+        if v[peak] > high:  # off the scale: say where it went
+            ax.annotate(
+                f"{image}: {v[peak]:.0e} at evaluation {peak + 1}",
+                (peak + 1, high),
+                xytext=(peak + 3, high / 2.5),
+                fontsize=10,
+                color=IMAGE_COLORS[image],
+            )
     ax.axhline(1.0, color="#8a8a8a", linewidth=1.0, linestyle="--")
     ax.set_yscale("log")
+    ax.set_ylim(low, high)
     ax.set_xlabel("objective-and-gradient evaluations")
     ax.set_ylabel("loss without / with line search")
     ax.legend()
@@ -155,7 +174,7 @@ def plot_probe(scores: dict[str, dict[int, Sequence[float]]], *, alt: str) -> st
     by representation, dashed for 32-px input."""
     from dlbasics.plotting import new_figure, to_svg
 
-    fig, ax = new_figure(width=6.4, height=3.8)
+    fig, ax = new_figure(width=6.4, height=4.6)
     for label, by_n in scores.items():
         base, _, px = label.partition(", ")
         ns = sorted(by_n)
@@ -165,13 +184,16 @@ def plot_probe(scores: dict[str, dict[int, Sequence[float]]], *, alt: str) -> st
         style = "--" if px == "32 px" else "-"
         ax.plot(ns, mean, marker="o", label=label, color=color, linestyle=style)
         ax.fill_between(ns, mean - std, mean + std, alpha=0.15, color=color)
+    from matplotlib.ticker import NullFormatter
+
     ns = sorted(next(iter(scores.values())))
     ax.set_xscale("log")
     ax.set_xticks(ns)
     ax.set_xticklabels([str(n) for n in ns])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("training labels per class")
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=10, loc="lower right")
+    ax.legend(fontsize=10, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     return to_svg(fig, alt=alt)
 
 
