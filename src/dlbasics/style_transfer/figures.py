@@ -143,7 +143,7 @@ def plot_line_search(ratios: dict[str, Sequence[float]], *, alt: str) -> str:
     evaluation (below 1: the default is ahead), log scale."""
     from dlbasics.plotting import new_figure, to_svg
 
-    low, high = 0.3, 100.0
+    low, high = 0.3, 1000.0
     fig, ax = new_figure(width=6.4, height=3.6)
     for image, values in ratios.items():
         v = np.asarray(values, dtype=float)
