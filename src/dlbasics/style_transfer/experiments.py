@@ -107,13 +107,13 @@ HERO_STEPS = 300
 """Evaluations of the showcase: the command line's default."""
 HERO_CONTENT_WEIGHT = 1.0
 HERO_TV_WEIGHT = 1e6
-STUDY_SIZE = 80
+STUDY_SIZE = 64
 """Shorter side of the studies that compare images (layers, weights, networks)."""
 STUDY_STEPS = 40
 """Evaluations of each study run."""
 SMALL_SIZE = 64
 """Shorter side of the studies that compare loss curves (line search, optimisers, weights)."""
-SMALL_STEPS = 40
+SMALL_STEPS = 30
 THREADS = 1
 
 
@@ -327,7 +327,7 @@ field, each a stationary pattern."""
 @cached
 @torch_threads(THREADS)
 def texture_crops(
-    per_class: tuple[int, int] = (20, 10), px: int = 64, seed: int = 0
+    per_class: tuple[int, int] = (16, 8), px: int = 64, seed: int = 0
 ) -> dict[str, np.ndarray]:
     """Random `px`×`px` grey crops of each texture of `TEXTURE_CLASSES`, each standardised
     (zero mean, unit spread, shown as 0.5 ± 0.2), so that brightness and contrast say nothing
@@ -418,7 +418,7 @@ def _subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
 @cached
 @torch_threads(THREADS)
 def linear_probe_accuracy(
-    label_counts: tuple[int, ...] = (2, 5, 10, 20),
+    label_counts: tuple[int, ...] = (2, 5, 10, 16),
     repeats: int = 5,
     resolutions: tuple[int, ...] = (32, 64),
 ) -> dict[str, Any]:
@@ -527,7 +527,7 @@ def _finetune_model(
 @cached
 @torch_threads(THREADS)
 def finetune_accuracy(
-    label_counts: tuple[int, ...] = (2, 10), steps: int = 40, px: int = 32, seeds: int = 3
+    label_counts: tuple[int, ...] = (2, 10), steps: int = 30, px: int = 32, seeds: int = 3
 ) -> dict[str, Any]:
     """Frozen features + a linear head vs fine-tuning VGG19's last convolution (`conv5_4`,
     learning rate 10× smaller than the head's) vs a small CNN from scratch, on the texture
@@ -690,12 +690,12 @@ def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
 
 # L-BFGS with and without a line search; Adam; the start --------------------------------------
 
-LINE_SEARCH_IMAGES = ("grace_hopper", "chelsea", "coffee", "astronaut")
+LINE_SEARCH_IMAGES = ("grace_hopper", "chelsea", "coffee")
 """The content photographs of the line-search comparison."""
 
 
 def line_search_comparison() -> dict[str, dict[str, dict[str, Any]]]:
-    """The transfer of each of `LINE_SEARCH_IMAGES` (64 px, 40 evaluations) with torch's
+    """The transfer of each of `LINE_SEARCH_IMAGES` (64 px, 30 evaluations) with torch's
     default L-BFGS (no line search) and with the strong-Wolfe line search.
 
     Returns:
@@ -716,7 +716,7 @@ def line_search_comparison() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def optimizer_comparison() -> dict[str, dict[str, Any]]:
-    """On the portrait at 64 px, 40 evaluations: L-BFGS with the line search from the content
+    """On the portrait at 64 px, 30 evaluations: L-BFGS with the line search from the content
     image (shared with `line_search_comparison`), from noise, and Adam (lr 0.02) from the
     content image."""
     return {
@@ -742,7 +742,7 @@ GRID_RATIOS = (1e-2, 1e-1, 1.0, 10.0)
 
 
 def weight_sweep() -> list[dict[str, Any]]:
-    """The transfer for every β of `GRID_RATIOS` at α = 1 (64 px, 40 evaluations).
+    """The transfer for every β of `GRID_RATIOS` at α = 1 (64 px, 30 evaluations).
 
     Returns:
         A list of `{"beta", "image", "history", "content_end", "style_end"}`, where the last
@@ -1004,7 +1004,7 @@ def page_plan_rows() -> list[tuple[str, int, int, int]]:
         ("content reconstructions", len(RECONSTRUCTION_LAYERS), STUDY_STEPS, STUDY_SIZE),
         ("texture synthesis", len(TEXTURE_DEPTHS), STUDY_STEPS, STUDY_SIZE),
         (
-            "line search or not, four photographs",
+            "line search or not, three photographs",
             2 * len(LINE_SEARCH_IMAGES),
             SMALL_STEPS,
             SMALL_SIZE,
