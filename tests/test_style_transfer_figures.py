@@ -21,17 +21,17 @@ def test_precision_comparison_and_its_summary() -> None:
     comparison = experiments.precision_comparison(size=24, steps=3)
     assert torch.get_num_threads() == before  # restored after the one-thread run
     runs = comparison["runs"]
-    assert list(runs)[:2] == ["float32", "bfloat16"] and len(runs) == 3
+    assert list(runs) == ["float32", "bfloat16"]
     for run in runs.values():
         assert run["image"].dtype == np.uint8 and run["image"].shape[2] == 3
         assert len(run["history"]["total"]) == 3 and run["seconds_per_eval"] > 0
     summary = figures.text_precision(comparison)
-    assert summary.count("\n|") == 4  # header rule and three rows below the header
+    assert summary.count("\n|") == 3  # header rule and two rows below the header
     assert "| float32 |" in summary and "0.0 |" in summary  # float32's distance to itself
     diff = experiments.precision_differences(comparison)
     speed = runs["float32"]["seconds_per_eval"] / runs["bfloat16"]["seconds_per_eval"]
     assert diff["speed_up"] == pytest.approx(speed)
-    assert diff["distance"]["float32"] == 0 and diff["floor"] == "float32, 2 threads"
+    assert diff["distance"]["float32"] == 0 and diff["distance"]["bfloat16"] >= 0
 
 
 def test_precision_comparison_without_bfloat16_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,9 +39,9 @@ def test_precision_comparison_without_bfloat16_kernels(monkeypatch: pytest.Monke
     comparison = experiments.precision_comparison(size=24, steps=2)
     assert comparison["bfloat16_support"] == "none"
     labels = list(comparison["runs"])
-    assert labels[0] == "float32" and len(labels) == 2
+    assert labels == ["float32"]
     summary = figures.text_precision(comparison)
-    assert summary.count("\n|") == 3
+    assert summary.count("\n|") == 2
     assert "speed_up" not in experiments.precision_differences(comparison)
 
 
