@@ -182,3 +182,26 @@ def test_the_figure_mode_is_part_of_a_cached_figure_key(files) -> None:  # type:
     as_files = cache.cache_key(func, (data,), {})
     plotting.figures_as_files(None)
     assert cache.cache_key(func, (data,), {}) != as_files
+
+
+def test_a_cached_figure_whose_files_are_gone_is_drawn_again(files, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dlbasics import cache
+    from dlbasics.optimizers import figures
+
+    cache.enable(tmp_path / "store")
+    try:
+        data = {"step": np.arange(3), "curves": {"inverse time": np.array([1, 0.9, 0.8])}}
+        html = figures.plot_schedules(data)
+        names = asset_names(html)
+        assert names and all((files / n).exists() for n in names)
+        assert figures.plot_schedules(data) == html  # a hit: the files are there
+        for name in names:
+            (files / name).unlink()
+        assert figures.plot_schedules(data) == html  # not served as stored: drawn again
+        assert all((files / n).exists() for n in names)
+        plotting.figures_as_files(tmp_path / "other")  # another folder: the files are drawn there
+        assert figures.plot_schedules(data) != "" and all(
+            (tmp_path / "other" / n).exists() for n in names
+        )
+    finally:
+        cache.disable()

@@ -254,7 +254,8 @@ def _import_bindings(
 
 def _threads_of(node: ast.AST) -> str | None:
     """The thread count a definition pins with `torch_threads(n)`: `"n"` for a constant,
-    `"argument"` when `n` is one of its parameters (then it is in the key already)."""
+    `"argument"` when `n` is one of its parameters (then it is in the key already), the
+    name of a module constant."""
     params = set()
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         params = {a.arg for a in [*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs]}
@@ -268,8 +269,10 @@ def _threads_of(node: ast.AST) -> str | None:
         arg = n.args[0]
         if isinstance(arg, ast.Constant) and isinstance(arg.value, int):
             return str(arg.value)
-        if isinstance(arg, ast.Name) and arg.id in params:
-            return "argument"
+        if isinstance(arg, ast.Name):
+            # a parameter is in the key already; a module constant (`THREADS`) is a
+            # definition the function reaches, so its value is in the key too
+            return "argument" if arg.id in params else arg.id
     return None
 
 
@@ -693,6 +696,20 @@ def key_context(module: str, setting: Callable[[], str]) -> None:
     _contexts[module] = setting
 
 
+_validators: list[Callable[[Any], bool]] = []
+
+
+def add_validator(check: Callable[[Any], bool]) -> None:
+    """A stored result for which `check(result)` is false is recomputed, not returned.
+
+    For results that point outside the cache entry: `dlbasics.plotting` registers a check
+    that every figure file a cached figure names is still in the asset folder (a folder
+    emptied by hand, or a figure cached while another folder was in use, would otherwise
+    give a page that links to missing files).
+    """
+    _validators.append(check)
+
+
 def cache_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """The hex digest under which `func(*args, **kwargs)` is stored."""
     global _key_root
@@ -828,7 +845,9 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
         if path.exists():
             try:
                 with path.open("rb") as f:
-                    return cast(R, pickle.load(f))
+                    stored = pickle.load(f)
+                if all(check(stored) for check in _validators):
+                    return cast(R, stored)
             except Exception as error:  # a truncated or foreign file: recompute
                 warnings.warn(
                     f"dlbasics cache: unreadable entry {path} ({error!r}); recomputing",

@@ -46,7 +46,7 @@ import numpy as np
 from cycler import cycler
 from matplotlib.figure import Figure
 
-from dlbasics.cache import key_context
+from dlbasics.cache import add_validator, key_context
 
 __all__ = [
     "ASSET_SCHEME",
@@ -199,6 +199,28 @@ def _figure_mode() -> str:
 
 # A figure drawn inline must never be served from the cache for a page that wants files.
 key_context(__name__, _figure_mode)
+
+
+_ASSET_NAME = re.compile(re.escape(ASSET_SCHEME) + r"([0-9a-f]{24}\.(?:svg|png|webp))")
+
+
+def _files_present(value: Any) -> bool:
+    """Whether every figure file that `value` (a cached result: HTML, or containers of it)
+    names exists in the asset folder in use."""
+    if isinstance(value, str):
+        if ASSET_SCHEME not in value:
+            return True
+        if _asset_dir is None:
+            return False
+        return all((_asset_dir / n).exists() for n in set(_ASSET_NAME.findall(value)))
+    if isinstance(value, dict):
+        return all(_files_present(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_files_present(v) for v in value)
+    return True
+
+
+add_validator(_files_present)
 
 
 def _store(data: bytes, suffix: str) -> str:

@@ -1137,6 +1137,7 @@ def momentum_explorer(
 
 
 @cached
+@torch_threads(1)
 def ema_explorer(
     betas: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99), n: int = 100, seed: int = 0
 ) -> dict[float, dict[str, Any]]:

@@ -460,6 +460,7 @@ def linear_probe_accuracy(
 
 
 @cached
+@torch_threads(1)
 def lfw_pixel_accuracy(labels: int = 10, repeats: int = 10) -> list[float]:
     """Faces vs non-faces of scikit-image's `lfw_subset` (the page's former task) with a
     logistic regression on raw pixels: `labels` training crops (half faces), 100 test crops,
