@@ -710,6 +710,17 @@ def add_validator(check: Callable[[Any], bool]) -> None:
     _validators.append(check)
 
 
+def _valid(stored: Any) -> bool:
+    # The checks are the cache's own business, not the experiment's: a traced experiment
+    # that reads a nested cached result must not count them as definitions it ran.
+    previous = sys.gettrace()
+    sys.settrace(None)
+    try:
+        return all(check(stored) for check in _validators)
+    finally:
+        sys.settrace(previous)
+
+
 def cache_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """The hex digest under which `func(*args, **kwargs)` is stored."""
     global _key_root
@@ -846,7 +857,7 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
             try:
                 with path.open("rb") as f:
                     stored = pickle.load(f)
-                if all(check(stored) for check in _validators):
+                if _valid(stored):
                     return cast(R, stored)
             except Exception as error:  # a truncated or foreign file: recompute
                 warnings.warn(
