@@ -119,9 +119,15 @@ def figures_visible(page: Any) -> list[str]:
         """async () => {
           const dark = document.body.getAttribute('data-md-color-scheme') === 'slate';
           const out = [];
+          // a figure that a prediction exercise hides until the guess: checked as shown
+          const hidden = [...document.querySelectorAll('.dlb-exercise-reveal[hidden]')];
+          hidden.forEach(r => { r.hidden = false; });
           const figures = [...document.querySelectorAll('.dlb-figure')];
           for (const [i, figure] of figures.entries()) {
-            const media = [...figure.querySelectorAll(':scope > svg, :scope > img')];
+            // an explorable shows its current frame inside its own box; a figure may link to a
+            // larger copy of itself
+            const media = [...figure.querySelectorAll(
+              ':scope > svg, :scope > img, :scope > .dlb-explorable > img, :scope > a > img')];
             const shown = media.filter(el => getComputedStyle(el).display !== 'none');
             if (shown.length !== 1) {
               out.push(`figure ${i} shows ${shown.length} images`);
@@ -147,6 +153,7 @@ def figures_visible(page: Any) -> list[str]:
             if (!(r.width > 0 && r.height > 0)) out.push(`figure ${i} has zero size`);
             if (s.visibility === 'hidden' || s.opacity === '0') out.push(`figure ${i} is hidden`);
           }
+          hidden.forEach(r => { r.hidden = true; });
           window.scrollTo(0, 0);
           return out;
         }"""

@@ -79,3 +79,31 @@ def test_an_explorable_becomes_its_default_figure_with_a_note(downloads: Path) -
     assert "a slider for lr and beta" in cell
     script = (downloads / "optimizers.py").read_text(encoding="utf-8")
     assert "draw_ema_frame(data, beta=...)" in script
+
+
+def test_an_exercise_is_its_question_then_its_worked_solution(downloads: Path) -> None:
+    import json
+    import re
+
+    html = (SITE / "optimizers" / "index.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<div class="dlb-exercise"[^>]*? id="exercise-([a-z0-9-]+)"', html)
+    notebook = json.loads((downloads / "optimizers.ipynb").read_text(encoding="utf-8"))
+    cells = [(c["cell_type"], "".join(c["source"])) for c in notebook["cells"]]
+    assert not cells[0][1].startswith("---")  # no front matter
+    assert any('exercises.show_as("solution")' in s for k, s in cells[:4] if k == "code")
+    blocks = [i for i, (k, s) in enumerate(cells) if k == "code" and re.search(r'\(\s*"', s)]
+    asked = []
+    for i in blocks:
+        match = re.search(r'\b(?:numeric|choice|predict)\(\s*"([a-z0-9-]+)"', cells[i][1])
+        if match is None:
+            continue
+        asked.append(match.group(1))
+        kind, question = cells[i - 1]
+        assert kind == "markdown" and question.startswith("**Exercise.**"), question
+        assert "the next cell is the worked solution" in question
+    assert sorted(asked) == sorted(ids) and len(ids) >= 5
+    # the question cell holds what the page asks: the choice's options too
+    best = next(i for i in blocks if '"best-beta"' in cells[i][1])
+    assert "1. β = 0\n" in cells[best - 1][1]
+    script = (downloads / "optimizers.py").read_text(encoding="utf-8")
+    assert "# **Exercise.** **Tuned momentum.**" in script

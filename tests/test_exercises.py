@@ -135,3 +135,27 @@ def test_bad_input(call, error: type, match: str) -> None:  # type: ignore[no-un
 def test_an_answer_without_source_is_refused() -> None:
     with pytest.raises(ValueError, match="source"):
         numeric("a", "q", float.__abs__.__get__(0.5), tolerance=0.1, reasoning="r")  # type: ignore[arg-type]
+
+
+def test_solution_mode_prints_the_worked_solution_only() -> None:
+    from dlbasics import exercises
+
+    exercises.asked(clear=True)
+    page = numeric("a", "How much?", two_thirds, tolerance=0.1, reasoning="Two of three.")
+    assert exercises.asked() == {"a": {"kind": "numeric", "question": "How much?", "options": []}}
+    exercises.show_as("solution")
+    try:
+        solution = numeric("a", "How much?", two_thirds, tolerance=0.1, reasoning="Two of three.")
+        figure = predict(
+            "b", "Guess", [Option("x", "no"), Option("y")], second, reveal="<img>", reasoning="r"
+        )
+    finally:
+        exercises.show_as("page")
+    assert 'class="dlb-exercise"' in page and "How much?" in page
+    assert solution.startswith("**Worked solution.** Two of three.")
+    assert "dlb-exercise" not in solution and "How much?" not in solution and "0.666667" in solution
+    assert figure.startswith("<img>") and "option 2, y" in figure
+    assert set(exercises.asked(clear=True)) == {"a"}  # solutions are not questions asked
+    assert exercises.asked() == {}
+    with pytest.raises(ValueError, match="mode must be one of"):
+        exercises.show_as("notebook")

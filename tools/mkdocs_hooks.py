@@ -109,6 +109,14 @@ _assets_used: set[str] = set()
 _page_calls: dict[str, set[tuple[str, str]]] = {}
 #: Page URL → the ids of its exercises, for the home page's progress list (exercises.json).
 _exercises: dict[str, list[str]] = {}
+#: Page source → the exercises its blocks asked (`dlbasics.exercises.asked()`): the downloads'
+#: question cells. Generated before the pages run (on_files), the downloads are written again
+#: after the build with the questions of this build (a `make serve` keeps the last ones).
+_asked: dict[str, dict[str, Any]] = {}
+# an exercise's box; Markdown sorts a tag's attributes, so the id comes after the data-*
+_EXERCISE_ID = re.compile(r'<div class="dlb-exercise"[^>]*? id="(exercise-[a-z0-9-]+)"')
+#: Page source → (Markdown, title, URL, download stem) of the pages with downloads.
+_download_sources: dict[str, tuple[str, str, str, str]] = {}
 
 
 def on_pre_build(config: MkDocsConfig, **_: Any) -> None:
@@ -134,7 +142,12 @@ def on_page_content(html: str, page: Page, **_: Any) -> str:
     import dlbasics.cache
 
     _page_calls[page.file.src_uri] = set(dlbasics.cache.calls())
-    _exercises[page.url] = re.findall(r'class="dlb-exercise" id="(exercise-[a-z0-9-]+)"', html)
+    _exercises[page.url] = _EXERCISE_ID.findall(html)
+    import dlbasics.exercises
+
+    asked = dlbasics.exercises.asked(clear=True)
+    if asked:
+        _asked[page.file.src_uri] = asked
     dlbasics.cache.calls().clear()
     html, _ = page_conventions.number_figures(html)
     prefix = "../" * page.url.count("/") + FIGURES + "/"
@@ -157,6 +170,7 @@ def on_post_build(config: MkDocsConfig, **_: Any) -> None:
     (Path(config.site_dir) / "exercises.json").write_text(
         json.dumps(listing, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
+    _write_downloads(Path(config.site_dir) / DOWNLOADS, only=set(_asked))
     used = {page: calls for page, calls in _page_calls.items() if calls}
     prefill.write_manifest(folder, Path(config.docs_dir), used)
     import dlbasics.claims
@@ -247,6 +261,26 @@ def _dirty_rebuild(files: Files, config: MkDocsConfig) -> None:
     log.info("rebuilding the pages that use it: %s", ", ".join(sorted(stale)) or "none")
 
 
+def _downloads(uri: str) -> dict[str, str]:
+    """The page's download files (name → text), with the exercises' questions as asked."""
+    markdown, title, url, stem = _download_sources[uri]
+    asked = _asked.get(uri)
+    return {
+        f"{stem}.ipynb": notebooks.to_notebook(
+            markdown, title=title, page_url=url, exercises=asked
+        ),
+        f"{stem}.py": notebooks.to_script(markdown, title=title, page_url=url, exercises=asked),
+    }
+
+
+def _write_downloads(folder: Path, only: set[str]) -> None:
+    for uri in sorted(only & set(_download_sources)):
+        for name, text in _downloads(uri).items():
+            path = folder / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+
+
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     if serve_state.dirty():
         _dirty_rebuild(files, config)
@@ -266,20 +300,9 @@ def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
             (line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), stem
         )
         url = (config.site_url or "") + page.url
-        files.append(
-            File.generated(
-                config,
-                f"{DOWNLOADS}/{stem}.ipynb",
-                content=notebooks.to_notebook(markdown, title=title, page_url=url),
-            )
-        )
-        files.append(
-            File.generated(
-                config,
-                f"{DOWNLOADS}/{stem}.py",
-                content=notebooks.to_script(markdown, title=title, page_url=url),
-            )
-        )
+        _download_sources[page.src_uri] = (markdown, title, url, stem)
+        for name, text in _downloads(page.src_uri).items():
+            files.append(File.generated(config, f"{DOWNLOADS}/{name}", content=text))
     # The claims page is generated, and appended last so that MkDocs renders it last.
     files.append(File.generated(config, CLAIMS_PAGE, content="# Claims checked by this build\n"))
     return files

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
 
@@ -39,11 +41,15 @@ class Cell:
     source: str
 
 
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+
+
 def split_cells(markdown: str) -> list[Cell]:
-    """Prose and executed Python blocks of a page, in order. Other fences stay prose."""
+    """Prose and executed Python blocks of a page, in order (its front matter, the build's
+    settings, left out). Other fences stay prose."""
     cells: list[Cell] = []
     prose: list[str] = []
-    lines = markdown.splitlines()
+    lines = _FRONT_MATTER.sub("", markdown, count=1).splitlines()
     i = 0
     while i < len(lines):
         match = FENCE.match(lines[i])
@@ -95,17 +101,73 @@ def explorable_note(source: str) -> str:
     )
 
 
-def to_notebook(markdown: str, *, title: str, page_url: str) -> str:
-    """A notebook (nbformat 4.5) as JSON text, with stable cell ids for reproducible builds."""
+_EXERCISE = re.compile(r"\b(?:numeric|choice|predict)\(\s*\"([a-z0-9]+(?:-[a-z0-9]+)*)\"")
+
+EXERCISES_PRELUDE = """\
+# The exercises: each question is in the Markdown cell before its block, and the block
+# prints the worked solution (on the website, the page checks your answer instead).
+from dlbasics import exercises
+
+exercises.show_as("solution")"""
+
+
+def exercise_id(source: str) -> str | None:
+    """The id of the exercise that a block asks (`numeric("id", ...)`, `choice`, `predict`)."""
+    match = _EXERCISE.search(source)
+    return match.group(1) if match else None
+
+
+def exercise_question(ident: str, asked: Mapping[str, Mapping[str, Any]] | None) -> str:
+    """The Markdown that asks exercise `ident` before its solution block: the question and
+    options as the build asked them (`dlbasics.exercises.asked()`), and a note that the next
+    block is the worked solution."""
+    entry = (asked or {}).get(ident)
+    note = (
+        "*On the website the page checks your answer. Here the next cell is the worked "
+        "solution: answer first, then run it.*"
+    )
+    if entry is None:
+        return f"**Exercise `{ident}`.** The question is on the website's page. {note}"
+    options = "".join(f"\n{i + 1}. {text}" for i, text in enumerate(entry["options"]))
+    return f"**Exercise.** {entry['question']}\n{options}\n\n{note}".replace("\n\n\n", "\n\n")
+
+
+def _with_exercises(
+    cells: list[Cell], asked: Mapping[str, Mapping[str, Any]] | None
+) -> tuple[list[Cell], bool]:
+    """`cells` with a question cell before each exercise's block; whether there were any."""
+    out: list[Cell] = []
+    found = False
+    for cell in cells:
+        ident = exercise_id(cell.source) if cell.kind == "code" else None
+        if ident is not None:
+            found = True
+            out.append(Cell("markdown", exercise_question(ident, asked)))
+        out.append(cell)
+    return out, found
+
+
+def to_notebook(
+    markdown: str,
+    *,
+    title: str,
+    page_url: str,
+    exercises: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
+    """A notebook (nbformat 4.5) as JSON text, with stable cell ids for reproducible builds.
+
+    Each exercise becomes a Markdown cell with its question (from `exercises`, what the
+    build asked: `dlbasics.exercises.asked()`) followed by its block, which prints the worked
+    solution."""
     intro = (
         f"*Generated from the page [{title}]({page_url}) of Deep Learning Basics. "
         'Run it top to bottom with `pip install "dlbasics[all]"`.*'
     )
+    body, has_exercises = _with_exercises(split_cells(markdown), exercises)
     cells = [Cell("markdown", intro), Cell("code", NOTEBOOK_PRELUDE.rstrip())]
-    cells += [
-        Cell(c.kind, explorable_note(c.source)) if c.kind == "code" else c
-        for c in split_cells(markdown)
-    ]
+    if has_exercises:
+        cells.append(Cell("code", EXERCISES_PRELUDE))
+    cells += [Cell(c.kind, explorable_note(c.source)) if c.kind == "code" else c for c in body]
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -130,14 +192,24 @@ def _cell(cell: Cell, index: int) -> dict[str, object]:
     return base
 
 
-def to_script(markdown: str, *, title: str, page_url: str) -> str:
-    """The page's executed blocks as one script; the prose as comments between them."""
+def to_script(
+    markdown: str,
+    *,
+    title: str,
+    page_url: str,
+    exercises: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
+    """The page's executed blocks as one script; the prose as comments between them (an
+    exercise's question too, before the block that prints its worked solution)."""
     parts = [
         f'"""{title}: the code of the page {page_url}\n\n'
         "Generated from the page of Deep Learning Basics. The blocks print HTML (figures) and\n"
         'Markdown (tables), which the website renders; here they are printed as text.\n"""\n'
     ]
-    for cell in split_cells(markdown):
+    body, has_exercises = _with_exercises(split_cells(markdown), exercises)
+    if has_exercises:
+        parts.append(EXERCISES_PRELUDE + "\n")
+    for cell in body:
         if cell.kind == "code":
             parts.append(explorable_note(cell.source) + "\n")
         else:

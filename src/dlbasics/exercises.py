@@ -38,9 +38,45 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Hint", "Option", "choice", "numeric", "overview", "predict", "progress"]
+__all__ = [
+    "Hint",
+    "Option",
+    "asked",
+    "choice",
+    "numeric",
+    "overview",
+    "predict",
+    "progress",
+    "show_as",
+]
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_MODES = ("page", "solution")
+_mode = "page"
+#: id → the question (and options) of every exercise asked since the last `asked(clear=True)`
+_asked: dict[str, dict[str, Any]] = {}
+
+
+def show_as(mode: str) -> None:
+    """What the helpers return: `"page"` (default) the whole exercise for the site, with its
+    input and collapsed solution; `"solution"` only the worked solution (and, for
+    [`predict`][dlbasics.exercises.predict], the figure), in plain Markdown. A downloaded
+    notebook asks the question in a Markdown cell and runs the exercise's block in
+    `"solution"` mode in the cell after it."""
+    global _mode
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    _mode = mode
+
+
+def asked(*, clear: bool = False) -> dict[str, dict[str, Any]]:
+    """The exercises asked so far, by id: `{"kind", "question", "options"}` (the option texts
+    in order; empty for a numeric exercise). With `clear`, forget them afterwards. The site's
+    build reads them per page to write the downloads' question cells."""
+    out = dict(_asked)
+    if clear:
+        _asked.clear()
+    return out
 
 
 @dataclass(frozen=True)
@@ -116,16 +152,23 @@ def _indent(markdown: str) -> str:
     return textwrap.indent(markdown, "    ")
 
 
-def _solution(function: Callable[..., Any], reasoning: str, shown: str) -> str:
-    """The collapsed worked solution: the reasoning, the code that computed the answer, and
-    what it returned."""
-    body = (
+def _solution_body(function: Callable[..., Any], reasoning: str, shown: str) -> str:
+    return (
         f"{reasoning}\n\n"
         f"The build computed the answer with this function of the library:\n\n"
         f"```python\n{_source(function)}\n```\n\n"
         f"It returned **{shown}**."
     )
-    return f'??? success "Worked solution"\n{_indent(body)}\n'
+
+
+def _solution(function: Callable[..., Any], reasoning: str, shown: str) -> str:
+    """The collapsed worked solution: the reasoning, the code that computed the answer, and
+    what it returned."""
+    return f'??? success "Worked solution"\n{_indent(_solution_body(function, reasoning, shown))}\n'
+
+
+def _solution_only(function: Callable[..., Any], reasoning: str, shown: str) -> str:
+    return f"**Worked solution.** {_solution_body(function, reasoning, shown)}\n"
 
 
 def _format(value: float) -> str:
@@ -181,6 +224,10 @@ def numeric(
         hint_data.append(
             {"value": float(hint.value), "message": _check_plain("a hint's message", hint.message)}
         )
+    shown = _format(value) + (" " + unit if unit else "")
+    if _mode == "solution":
+        return _solution_only(answer, reasoning, shown)
+    _asked[ident] = {"kind": "numeric", "question": question, "options": []}
     attributes = (
         f'class="dlb-exercise" id="exercise-{ident}" data-kind="numeric" '
         f'data-answer="{value!r}" data-tolerance="{allowed!r}" '
@@ -190,7 +237,7 @@ def numeric(
     return (
         f'<div {attributes} markdown="1">\n\n'
         f"{question}\n\n"
-        f"{_solution(answer, reasoning, _format(value) + (' ' + unit if unit else ''))}\n"
+        f"{_solution(answer, reasoning, shown)}\n"
         "</div>\n"
     )
 
@@ -289,13 +336,17 @@ def _choice(
             which = "the right option has a reason" if i == right else "a wrong option has none"
             raise ValueError(f"every wrong option needs a reason, the right one none: {which}")
     kind = "predict" if reveal is not None else "choice"
+    shown = f"option {right + 1}, {options[right].text}"
+    if _mode == "solution":
+        figure = f"{reveal}\n\n" if reveal else ""
+        return figure + _solution_only(answer, reasoning, shown)
+    _asked[ident] = {"kind": kind, "question": question, "options": [o.text for o in options]}
     reasons = [o.reason or "" for o in options]
     attributes = (
         f'class="dlb-exercise" id="exercise-{ident}" data-kind="{kind}" '
         f'data-answer="{right}" data-reasons="{_attribute(reasons)}"'
     )
     listing = "\n".join(f"{i + 1}. {o.text}" for i, o in enumerate(options))
-    shown = f"option {right + 1}, {options[right].text}"
     figure = (
         f'\n\n<div class="dlb-exercise-reveal" markdown="0">\n{reveal}\n</div>\n\n'
         if reveal
