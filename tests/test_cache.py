@@ -428,3 +428,24 @@ def test_seeded_code_and_covered_calls_pass_the_check(checked: Path) -> None:
     experiments = load(checked)
     cache.enable(check=True)
     assert experiments.uses_lazy(2) == 6  # reaches _lazy_value and cachedemo.lazy
+
+
+def test_a_page_function_counts_with_what_it_calls_on_the_page(package: Path) -> None:
+    """A block defines `transfer`, which calls the block's `gram`: editing `gram` (or a
+    constant, or a default) changes the key of a result computed from `transfer`."""
+    func = load(package).experiment.__wrapped__
+
+    def key_of(source: str) -> str:
+        namespace: dict[str, object] = {"__name__": "__main__"}
+        exec(compile(source, "<code block>", "exec"), namespace)  # as markdown-exec runs a block
+        return cache.cache_key(func, (namespace["transfer"],), {})
+
+    base = (
+        "SCALE = 2\ndef gram(f):\n    return f * SCALE\n"
+        "def transfer(x, k=1):\n    return gram(x) + k\n"
+    )
+    key = key_of(base)
+    assert key_of(base) == key
+    assert key_of(base.replace("f * SCALE", "f * f * SCALE")) != key  # the helper it calls
+    assert key_of(base.replace("SCALE = 2", "SCALE = 3")) != key  # a constant it reads
+    assert key_of(base.replace("k=1", "k=2")) != key  # a default

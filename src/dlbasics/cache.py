@@ -667,8 +667,42 @@ def _fingerprint_callable(value: Any, h: Any) -> None:
         h.update(closure.digest().encode())
         h.update(_versions(closure.externals).encode())
     elif hasattr(value, "__code__"):
-        _code_fingerprint(value.__code__, h)
+        _page_function_fingerprint(value, h, set())
     h.update(_versions([module.partition(".")[0]]).encode())
+
+
+def _names(code: Any) -> set[str]:
+    out = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            out |= _names(const)
+    return out
+
+
+def _page_function_fingerprint(func: Any, h: Any, seen: set[int]) -> None:
+    """A function that no module file holds (a page's block, a lambda): its code, its
+    defaults, and what it looks up in its namespace: the functions defined there (the same
+    way, so a page's `transfer` counts with the `gram` it calls) and plain values."""
+    if id(func) in seen:
+        return
+    seen.add(id(func))
+    _code_fingerprint(func.__code__, h)
+    for defaults in (func.__defaults__, func.__kwdefaults__):
+        try:
+            _fingerprint(defaults, h)
+        except TypeError:
+            h.update(repr(defaults).encode())
+    namespace = getattr(func, "__globals__", {})
+    for name in sorted(_names(func.__code__)):
+        if name not in namespace:
+            continue  # a builtin, or an attribute name
+        found = namespace[name]
+        if inspect.isfunction(found) and found.__module__ == func.__module__:
+            h.update(f"uses:{name};".encode())
+            _page_function_fingerprint(found, h, seen)
+        elif found is None or isinstance(found, bool | int | float | str):
+            h.update(f"uses:{name}=".encode())
+            _fingerprint(found, h)
 
 
 def _threads(func: Callable[..., Any], closure: _Closure) -> str:
