@@ -168,8 +168,8 @@ def gradient_ratio(p: float, gamma: float) -> float:
 def gradient_ratio_crossing(gamma: float, tol: float = 1e-12) -> float:
     r"""The probability \(p^*\) below which focal loss pushes a positive's logit harder than
     cross-entropy does: where the gradient ratio crosses 1, by bisection on the library's
-    autograd gradients. (The ratio starts at 1 as \(p 	o 0\), rises above it, crosses 1 once
-    and falls to 0 as \(p 	o 1\).)"""
+    autograd gradients. (The ratio starts at 1 as \(p \to 0\), rises above it, crosses 1 once
+    and falls to 0 as \(p \to 1\).)"""
     if not gamma > 0:
         raise ValueError(f"gamma must be > 0 (at 0 the ratio is 1 everywhere), got {gamma!r}")
     lo, hi = 1e-4, 1 - 1e-4
