@@ -260,6 +260,14 @@ def test_choice_answers_by_another_route() -> None:
     groups = [targets > 0, (targets == 0) & (p_t > 0.9), (targets == 0) & (p_t <= 0.9)]
     shares = [float(loss[g].sum() / loss.sum()) for g in groups]
     assert experiments.largest_share_answer() == int(np.argmax(shares)) == 2
+    # The hardest tenth of the negatives: their exact share of the negatives' loss, sorted
+    negative = targets == 0
+    tenth = {}
+    for gamma in (0.0, 2.0):
+        losses = np.sort(textbook_focal_loss(logits, targets, -1, gamma)[negative].numpy())
+        tenth[gamma] = losses[-len(losses) // 10 :].sum() / losses.sum()
+    expected = 0 if tenth[2.0] < tenth[0.0] else 1 if tenth[2.0] < 0.9 else 2
+    assert experiments.hardest_tenth_answer() == expected == 2
 
 
 def test_focusing_explorer_is_the_closed_form() -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "gradient_ratio",
     "gradient_ratio_crossing",
     "gradient_ratio_curves",
+    "hardest_tenth_answer",
     "imbalanced_training",
     "initial_loss_answer",
     "largest_share_answer",
@@ -843,3 +844,13 @@ def largest_share_answer(gamma: float = 2.0, alpha: float = 0.25) -> int:
     row = share_explorer(gammas=(gamma,), alphas=(alpha,))[(gamma, alpha)]
     shares = [row[f"{group} loss"] for group in ("positives", "easy negatives", "hard negatives")]
     return int(np.argmax(shares))
+
+
+def hardest_tenth_answer(gamma: float = 2.0) -> int:
+    """The hardest tenth of the negatives' share of their loss under focal loss, against
+    cross-entropy's (0: smaller, 1: larger but under 90 %, 2: 90 % or more), from
+    [`cumulative_loss`][dlbasics.focal_loss.experiments.cumulative_loss]."""
+    data = cumulative_loss(gammas=(0.0, gamma))
+    curves, fraction = data["curves"]["negatives"], data["fraction"]
+    share = {g: 1 - float(np.interp(0.9, fraction, curve)) for g, curve in curves.items()}
+    return 0 if share[gamma] < share[0.0] else 1 if share[gamma] < 0.9 else 2
