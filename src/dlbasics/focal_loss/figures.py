@@ -192,6 +192,15 @@ def plot_loss_star(data: dict[str, Any]) -> str:
     )
 
 
+def _fixed_layout(fig: Any, axes: Any, rects: Any) -> None:
+    """Place the axes of an explorable's frame at fixed positions (figure fractions): every
+    frame keeps its axes where the others have them, and no layout engine runs per frame
+    (a third of a frame's drawing time)."""
+    fig.set_layout_engine("none")
+    for ax, rect in zip(axes, rects, strict=True):
+        ax.set_position(rect)
+
+
 def draw_focusing_frame(data: dict[str, Any], gamma: float, alpha: float) -> Any:
     """One frame of the focusing explorable: FL_α of a positive and of a negative against
     p_t (left), and its logit gradient over cross-entropy's (right), with the crossing of 1."""
@@ -220,6 +229,7 @@ def draw_focusing_frame(data: dict[str, Any], gamma: float, alpha: float) -> Any
         title="logit gradient over CE's",
     )
     ax_ratio.legend(loc="upper right")
+    _fixed_layout(fig, (ax, ax_ratio), ([0.075, 0.15, 0.4, 0.76], [0.585, 0.15, 0.4, 0.76]))
     return fig
 
 
@@ -269,9 +279,7 @@ def draw_share_frame(
     """One frame of the loss-share explorable: the shares of the loss and of the gradient of
     each group (left), and the easy negatives' shares against γ at this α (right)."""
     row, color = data[(gamma, alpha)], GAMMA_COLORS.get(gamma)
-    fig, (ax, ax_gamma) = new_figure(
-        1, 2, width=7.6, height=3.2, gridspec_kw={"width_ratios": (1.25, 1)}
-    )
+    fig, (ax, ax_gamma) = new_figure(1, 2, width=7.6, height=3.2)
     y = np.arange(len(_GROUPS))[::-1]
     loss = [row[f"{g} loss"] for g in _GROUPS]
     grad = [row[f"{g} grad"] for g in _GROUPS]
@@ -300,7 +308,9 @@ def draw_share_frame(
     ax_gamma.plot([gamma], [row["easy negatives grad"]], "o", mfc="none", mec=color, ms=9, mew=2)
     ax_gamma.set(xlabel="γ", ylabel="easy negatives' share", ylim=(0, 0.7), title=f"α = {alpha:g}")
     ax_gamma.set_yticks([0, 0.25, 0.5], ["0", "25%", "50%"])
+    ax_gamma.set_xticks(range(int(max(gammas)) + 1))
     ax_gamma.legend(loc="upper right")
+    _fixed_layout(fig, (ax, ax_gamma), ([0.165, 0.16, 0.4, 0.74], [0.665, 0.16, 0.32, 0.74]))
     return fig
 
 
