@@ -185,3 +185,116 @@ def test_tuning_sweep_keeps_the_runs_it_averages() -> None:
     assert sweep["runs"].shape == (3, 2, 1)
     np.testing.assert_allclose(sweep["ap"], sweep["runs"].mean(axis=0))
     np.testing.assert_allclose(sweep["std"], sweep["runs"].std(axis=0, ddof=1))
+
+
+def textbook_focal_loss(
+    x: torch.Tensor, t: torch.Tensor, alpha: float, gamma: float
+) -> torch.Tensor:
+    """torchvision's `sigmoid_focal_loss` formula, written here independently of the library:
+    p = σ(x), CE from `binary_cross_entropy_with_logits`, times α_t (1 − p_t)^γ."""
+    p = torch.sigmoid(x)
+    ce = torch.nn.functional.binary_cross_entropy_with_logits(x, t, reduction="none")
+    p_t = p * t + (1 - p) * (1 - t)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha >= 0:
+        loss = (alpha * t + (1 - alpha) * (1 - t)) * loss
+    return loss
+
+
+def test_gradient_ratio_crossing_docstring_has_no_control_characters() -> None:
+    doc = experiments.gradient_ratio_crossing.__doc__ or ""
+    assert "\t" not in doc and r"p \to 0" in doc and r"p \to 1" in doc
+
+
+def test_exercise_answers_against_closed_forms() -> None:
+    assert experiments.focal_value_answer() == pytest.approx(0.2**2 * -math.log(0.8), rel=1e-12)
+    x = torch.tensor([math.log(0.8 / 0.2)], dtype=torch.float64)
+    textbook = float(textbook_focal_loss(x, torch.ones_like(x), alpha=-1, gamma=2.0))
+    assert experiments.focal_value_answer() == pytest.approx(textbook, rel=1e-12)
+    assert round(experiments.focal_value_answer(), 5) == 0.00893
+    # a negative with probability p has 1 − p_t = p: CE / FL = p^(−γ) = 1000 at p = 1000^(−1/3)
+    assert experiments.negative_thousandfold_answer() == pytest.approx(1000 ** (-1 / 3), abs=1e-9)
+    # p* of γ = 2: the root of the closed-form ratio, by scipy's Brent method
+    from scipy.optimize import brentq
+
+    root = brentq(lambda p: closed_form_ratio(p, 2.0) - 1, 0.05, 0.95, xtol=1e-14)
+    assert experiments.gradient_crossing_answer() == pytest.approx(root, abs=1e-9)
+
+    # every anchor at p = σ(b): α(1 − p)^γ(−log p) + N(1 − α)p^γ(−log(1 − p)) per positive
+    def initial(p: float, n: int = 1000, a: float = 0.25, g: float = 2.0) -> float:
+        return a * (1 - p) ** g * -math.log(p) + n * (1 - a) * p**g * -math.log(1 - p)
+
+    assert experiments.initial_loss_answer() == pytest.approx(initial(0.5), rel=1e-12)
+    assert experiments.initial_loss_answer() == pytest.approx(750.25 * 0.25 * math.log(2))
+    assert experiments.prior_initial_loss_answer() == pytest.approx(initial(0.01), rel=1e-9)
+    assert experiments.anchors_answer() == 9 * sum((640 // s) ** 2 for s in (8, 16, 32, 64, 128))
+    assert experiments.anchors_answer() == 76_725
+
+
+def test_choice_answers_by_another_route() -> None:
+    # The crossing of FL_α's gradient over α-balanced CE's, for two α, by autograd through
+    # the textbook formula and bisection: α cancels, so p* does not move (option 2).
+    def ratio(p: float, alpha: float) -> float:
+        grads = []
+        for gamma in (2.0, 0.0):
+            x = torch.tensor([math.log(p / (1 - p))], dtype=torch.float64, requires_grad=True)
+            textbook_focal_loss(x, torch.ones_like(x), alpha, gamma).sum().backward()
+            assert x.grad is not None
+            grads.append(abs(float(x.grad)))
+        return grads[0] / grads[1]
+
+    def crossing(alpha: float) -> float:
+        lo, hi = 0.05, 0.95
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if ratio(mid, alpha) > 1 else (lo, mid)
+        return lo
+
+    low, high = crossing(0.25), crossing(0.75)
+    assert abs(high - low) < 1e-9
+    assert experiments.alpha_crossing_answer() == 2
+    # The largest share of the loss under FL (γ = 2, α = 0.25), from the textbook formula
+    logits, targets = experiments.simulate_detector_scores()
+    loss = textbook_focal_loss(logits, targets, alpha=0.25, gamma=2.0)
+    p_t = torch.where(targets > 0, torch.sigmoid(logits), 1 - torch.sigmoid(logits))
+    groups = [targets > 0, (targets == 0) & (p_t > 0.9), (targets == 0) & (p_t <= 0.9)]
+    shares = [float(loss[g].sum() / loss.sum()) for g in groups]
+    assert experiments.largest_share_answer() == int(np.argmax(shares)) == 2
+    # The hardest tenth of the negatives: their exact share of the negatives' loss, sorted
+    negative = targets == 0
+    tenth = {}
+    for gamma in (0.0, 2.0):
+        losses = np.sort(textbook_focal_loss(logits, targets, -1, gamma)[negative].numpy())
+        tenth[gamma] = losses[-len(losses) // 10 :].sum() / losses.sum()
+    expected = 0 if tenth[2.0] < tenth[0.0] else 1 if tenth[2.0] < 0.9 else 2
+    assert experiments.hardest_tenth_answer() == expected == 2
+
+
+def test_focusing_explorer_is_the_closed_form() -> None:
+    data = experiments.focusing_explorer(gammas=(0.0, 2.0), alphas=(0.25, 0.75), num=41)
+    p = data["p_t"]
+    np.testing.assert_allclose(data["ce"], -np.log(p), rtol=1e-10)
+    for (gamma, alpha), frame in data["frames"].items():
+        fl = (1 - p) ** gamma * -np.log(p)
+        np.testing.assert_allclose(frame["positive"], alpha * fl, rtol=1e-9)
+        np.testing.assert_allclose(frame["negative"], (1 - alpha) * fl, rtol=1e-9)
+        r = np.array([closed_form_ratio(pi, gamma) for pi in p])
+        np.testing.assert_allclose(frame["ratio"], r, rtol=1e-8)
+        np.testing.assert_allclose(frame["ratio_positive"], alpha * r, rtol=1e-8)
+        np.testing.assert_allclose(frame["ratio_negative"], (1 - alpha) * r, rtol=1e-8)
+        assert frame["half"] == pytest.approx(closed_form_ratio(0.5, gamma), rel=1e-9)
+        assert frame["half_positive"] == pytest.approx(alpha * frame["half"], rel=1e-9)
+        assert frame["half_negative"] == pytest.approx((1 - alpha) * frame["half"], rel=1e-9)
+    assert data["frames"][(0.0, 0.25)]["crossing"] is None
+    assert np.all(data["frames"][(0.0, 0.25)]["ratio"] == pytest.approx(1.0, rel=1e-12))
+    assert data["frames"][(2.0, 0.75)]["crossing"] == pytest.approx(0.2976, abs=1e-4)
+
+
+def test_share_explorer_is_loss_shares_per_setting() -> None:
+    data = experiments.share_explorer(gammas=(0.0, 2.0), alphas=(0.5,))
+    assert set(data) == {(0.0, 0.5), (2.0, 0.5)}
+    direct = experiments.loss_shares((("CE", -1.0, 0.0), ("FL", -1.0, 2.0)))
+    # α = 0.5 weighs both classes alike: the shares are those of the unweighted losses
+    for row, (gamma, _) in zip(direct, sorted(data), strict=True):
+        for key in ("positives loss", "easy negatives loss", "hard negatives grad"):
+            assert data[(gamma, 0.5)][key] == pytest.approx(row[key], rel=1e-9)

@@ -19,29 +19,42 @@ from torch import nn
 
 from dlbasics._threads import torch_threads
 from dlbasics.cache import cached
-from dlbasics.focal_loss import focal_loss_star, prior_bias, sigmoid_focal_loss
+from dlbasics.focal_loss import anchor_count, focal_loss_star, prior_bias, sigmoid_focal_loss
 from dlbasics.training import fit, minibatches
 
 __all__ = [
+    "EXPLORER_ALPHAS",
+    "EXPLORER_GAMMAS",
     "LOSS_SETTINGS",
     "METHODS",
     "PAPER_TABLE_1A",
     "PAPER_TABLE_1B",
+    "alpha_crossing_answer",
+    "anchors_answer",
     "cumulative_loss",
     "downweighting_rows",
     "easy_example_rows",
+    "focal_value_answer",
+    "focusing_explorer",
+    "gradient_crossing_answer",
     "gradient_curves",
     "gradient_ratio",
     "gradient_ratio_crossing",
     "gradient_ratio_curves",
+    "hardest_tenth_answer",
     "imbalanced_training",
+    "initial_loss_answer",
+    "largest_share_answer",
     "loss_curves",
     "loss_shares",
     "loss_star_curves",
     "make_imbalanced_data",
     "naive_gradient_rows",
+    "negative_thousandfold_answer",
     "prior_bias_training",
+    "prior_initial_loss_answer",
     "reduction_convention_values",
+    "share_explorer",
     "simulate_detector_scores",
     "train_imbalanced",
     "tuning_sweep",
@@ -168,8 +181,8 @@ def gradient_ratio(p: float, gamma: float) -> float:
 def gradient_ratio_crossing(gamma: float, tol: float = 1e-12) -> float:
     r"""The probability \(p^*\) below which focal loss pushes a positive's logit harder than
     cross-entropy does: where the gradient ratio crosses 1, by bisection on the library's
-    autograd gradients. (The ratio starts at 1 as \(p 	o 0\), rises above it, crosses 1 once
-    and falls to 0 as \(p 	o 1\).)"""
+    autograd gradients. (The ratio starts at 1 as \(p \to 0\), rises above it, crosses 1 once
+    and falls to 0 as \(p \to 1\).)"""
     if not gamma > 0:
         raise ValueError(f"gamma must be > 0 (at 0 the ratio is 1 everywhere), got {gamma!r}")
     lo, hi = 1e-4, 1 - 1e-4
@@ -691,3 +704,153 @@ def prior_bias_training(
         after_step=record,
     )
     return {(run[0], run[3]): history[:, r] for r, run in enumerate(runs)}
+
+
+# --- Explorables: every frame's data computed by the library ------------------------------------
+
+#: The focusing parameters of the explorables: those of the paper's Figure 1 (and their colours).
+EXPLORER_GAMMAS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 5.0)
+#: The class weights of the explorables; α = 0.5 weights both classes alike.
+EXPLORER_ALPHAS: tuple[float, ...] = (0.25, 0.5, 0.75)
+
+
+def _example(x: torch.Tensor, target: float, alpha: float, gamma: float) -> tuple[Any, Any]:
+    """Loss and ∂loss/∂x of examples with label `target` at logits `x` (autograd through
+    `sigmoid_focal_loss`)."""
+    z = x.detach().clone().requires_grad_()
+    loss = sigmoid_focal_loss(z, torch.full_like(z, target), alpha=alpha, gamma=gamma)
+    loss.sum().backward()
+    assert z.grad is not None
+    return loss.detach().numpy(), z.grad.numpy()
+
+
+@cached
+@torch_threads(1)
+def focusing_explorer(
+    gammas: Sequence[float] = EXPLORER_GAMMAS,
+    alphas: Sequence[float] = EXPLORER_ALPHAS,
+    num: int = 199,
+) -> dict[str, Any]:
+    r"""For every (γ, α): \(\mathrm{FL}_\alpha\) of a positive and of a negative against
+    \(p_t\), and the size of its logit gradient divided by α-balanced cross-entropy's (the
+    same α) and by plain cross-entropy's, all by autograd through `sigmoid_focal_loss`
+    (float64). A negative with \(p_t\) has logit \(-\log\frac{p_t}{1 - p_t}\).
+
+    Returns:
+        `{"p_t": array, "ce": plain CE against p_t, "frames": {(gamma, alpha): {"positive",
+        "negative": FL_α against p_t, "ratio": |∂FL_α/∂x| / |∂CE_α/∂x| (a positive's),
+        "ratio_positive", "ratio_negative": the same over plain CE's, "crossing": p* from
+        gradient_ratio_crossing (None for γ = 0), "half", "half_positive", "half_negative":
+        the three ratios at p_t = 0.5}}}`.
+    """
+    p_t = np.linspace(0.005, 0.995, num)
+    x = torch.as_tensor(_logit(np.concatenate([p_t, [0.5]])))
+    ce, ce_grad = _example(x, 1.0, -1.0, 0.0)
+    frames = {}
+    for gamma in gammas:
+        for alpha in alphas:
+            pos, pos_grad = _example(x, 1.0, alpha, gamma)
+            neg, neg_grad = _example(-x, 0.0, alpha, gamma)
+            ratio = np.abs(pos_grad) / np.abs(_example(x, 1.0, alpha, 0.0)[1])
+            ratio_pos, ratio_neg = np.abs(pos_grad / ce_grad), np.abs(neg_grad / ce_grad)
+            frames[(float(gamma), float(alpha))] = {
+                "positive": pos[:-1],
+                "negative": neg[:-1],
+                "ratio": ratio[:-1],
+                "ratio_positive": ratio_pos[:-1],
+                "ratio_negative": ratio_neg[:-1],
+                "crossing": gradient_ratio_crossing(gamma) if gamma > 0 else None,
+                "half": float(ratio[-1]),
+                "half_positive": float(ratio_pos[-1]),
+                "half_negative": float(ratio_neg[-1]),
+            }
+    return {"p_t": p_t, "ce": ce[:-1], "frames": frames}
+
+
+def share_explorer(
+    gammas: Sequence[float] = EXPLORER_GAMMAS, alphas: Sequence[float] = EXPLORER_ALPHAS
+) -> dict[tuple[float, float], dict[str, Any]]:
+    """[`loss_shares`][dlbasics.focal_loss.experiments.loss_shares] (cached) on the simulated
+    detector output for every (γ, α): the shares of the loss and of the gradient that the
+    positives, the easy and the hard negatives carry."""
+    settings = tuple((f"γ = {g:g}, α = {a:g}", float(a), float(g)) for g in gammas for a in alphas)
+    rows = loss_shares(settings)
+    return {(s[2], s[1]): row for s, row in zip(settings, rows, strict=True)}
+
+
+# --- Exercises: each answer computed by the library ---------------------------------------------
+
+
+def focal_value_answer(p_t: float = 0.8, gamma: float = 2.0) -> float:
+    """Focal loss (α off) of a positive that gets probability `p_t`."""
+    x = torch.tensor([math.log(p_t / (1 - p_t))], dtype=torch.float64)
+    return float(sigmoid_focal_loss(x, torch.ones_like(x), alpha=-1, gamma=gamma))
+
+
+def negative_thousandfold_answer(factor: float = 1000.0, gamma: float = 3.0) -> float:
+    """The probability p (of the positive class) at which a *negative*'s focal loss is
+    `factor` times smaller than its cross-entropy: bisection on the library's two losses."""
+
+    def ce_over_fl(p: float) -> float:
+        x, t = torch.tensor([math.log(p / (1 - p))], dtype=torch.float64), torch.zeros(1)
+        ce = sigmoid_focal_loss(x, t.double(), alpha=-1, gamma=0.0)
+        return float(ce / sigmoid_focal_loss(x, t.double(), alpha=-1, gamma=gamma))
+
+    lo, hi = 1e-6, 0.5  # CE / FL = p^(-γ) falls as p grows
+    while hi - lo > 1e-12:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ce_over_fl(mid) > factor else (lo, mid)
+    return (lo + hi) / 2
+
+
+def gradient_crossing_answer(gamma: float = 2.0) -> float:
+    """The p of a positive at which focal loss's logit gradient equals cross-entropy's."""
+    return gradient_ratio_crossing(gamma)
+
+
+def initial_loss_answer(
+    bias: float = 0.0, negatives: int = 1000, alpha: float = 0.25, gamma: float = 2.0
+) -> float:
+    """The paper's loss (FL summed, divided by the number of positives) before the first
+    step, when every anchor's logit is the last layer's `bias`: 1 positive, `negatives`
+    negatives."""
+    targets = torch.zeros(negatives + 1, dtype=torch.float64)
+    targets[0] = 1.0
+    logits = torch.full_like(targets, bias)
+    return float(sigmoid_focal_loss(logits, targets, alpha, gamma, "sum") / targets.sum())
+
+
+def prior_initial_loss_answer(pi: float = 0.01) -> float:
+    """The same with the last bias at `prior_bias(pi)`: every anchor starts at p = π."""
+    return initial_loss_answer(bias=prior_bias(pi))
+
+
+def anchors_answer(size: int = 640) -> int:
+    """The anchors RetinaNet scores on a `size`×`size` image (P3–P7, 9 per position)."""
+    return anchor_count(image_size=(size, size))
+
+
+def alpha_crossing_answer(gamma: float = 2.0, alphas: tuple[float, float] = (0.25, 0.75)) -> int:
+    """Where p* goes when α rises (0: up, 1: down, 2: nowhere): the largest p_t of the
+    explorable's grid at which FL_α's gradient still exceeds α-balanced CE's."""
+    data = focusing_explorer(gammas=(gamma,), alphas=alphas)
+    low, high = (data["p_t"][data["frames"][(gamma, a)]["ratio"] > 1].max() for a in alphas)
+    return 0 if high > low else 1 if high < low else 2
+
+
+def largest_share_answer(gamma: float = 2.0, alpha: float = 0.25) -> int:
+    """Which group carries the largest share of the focal loss on the simulated detector
+    output (0: positives, 1: easy negatives, 2: hard negatives)."""
+    row = share_explorer(gammas=(gamma,), alphas=(alpha,))[(gamma, alpha)]
+    shares = [row[f"{group} loss"] for group in ("positives", "easy negatives", "hard negatives")]
+    return int(np.argmax(shares))
+
+
+def hardest_tenth_answer(gamma: float = 2.0) -> int:
+    """The hardest tenth of the negatives' share of their loss under focal loss, against
+    cross-entropy's (0: smaller, 1: larger but under 90 %, 2: 90 % or more), from
+    [`cumulative_loss`][dlbasics.focal_loss.experiments.cumulative_loss]."""
+    data = cumulative_loss(gammas=(0.0, gamma))
+    curves, fraction = data["curves"]["negatives"], data["fraction"]
+    share = {g: 1 - float(np.interp(0.9, fraction, curve)) for g, curve in curves.items()}
+    return 0 if share[gamma] < share[0.0] else 1 if share[gamma] < 0.9 else 2

@@ -14,17 +14,21 @@ from typing import Any
 import numpy as np
 
 from dlbasics.cache import cached
-from dlbasics.plotting import COLORS, new_figure, to_svg
+from dlbasics.plotting import COLORS, Slider, explorable, new_figure, to_svg
 
 __all__ = [
     "GAMMA_COLORS",
     "METHOD_COLORS",
+    "draw_focusing_frame",
+    "draw_share_frame",
     "plot_cumulative_loss",
+    "plot_focusing_explorer",
     "plot_gradient_curves",
     "plot_loss_curves",
     "plot_loss_star",
     "plot_pr_curves",
     "plot_prior_bias",
+    "plot_share_explorer",
 ]
 
 GAMMA_COLORS: dict[float, str] = {
@@ -185,4 +189,159 @@ def plot_loss_star(data: dict[str, Any]) -> str:
         alt="Cross-entropy, focal loss with gamma 2, and the appendix's FL* with gamma 2, "
         "beta 1 and with gamma 4, beta 0, against p_t: both FL* curves, like focal loss, fall "
         "to almost zero for well-classified examples.",
+    )
+
+
+def _fixed_layout(fig: Any, axes: Any, rects: Any) -> None:
+    """Place the axes of an explorable's frame at fixed positions (figure fractions): every
+    frame keeps its axes where the others have them, and no layout engine runs per frame
+    (a third of a frame's drawing time)."""
+    fig.set_layout_engine("none")
+    for ax, rect in zip(axes, rects, strict=True):
+        ax.set_position(rect)
+
+
+def draw_focusing_frame(data: dict[str, Any], gamma: float, alpha: float) -> Any:
+    """One frame of the focusing explorable: FL_α of a positive and of a negative against
+    p_t (left), and its logit gradient over cross-entropy's (right), with the crossing of 1."""
+    frame = data["frames"][(gamma, alpha)]
+    color, p_t = GAMMA_COLORS.get(gamma), data["p_t"]
+    fig, (ax, ax_ratio) = new_figure(1, 2, width=7.6, height=3.4)
+    ax.plot(p_t, data["ce"], ":", color=_REFERENCE, label="CE, α off")
+    ax.plot(p_t, frame["positive"], color=color, label=f"positive (× α = {alpha:g})")
+    ax.plot(p_t, frame["negative"], "--", color=color, label=f"negative (× {1 - alpha:g})")
+    ax.set(xlabel="$p_t$", ylabel="loss", xlim=(0, 1), ylim=(0, 3), title=f"loss, γ = {gamma:g}")
+    ax.legend(loc="upper right")
+    ax_ratio.axhline(1.0, color=_REFERENCE, lw=1.0, ls=":")
+    ax_ratio.plot(p_t, frame["ratio"], color=color, label="over α-balanced CE")
+    ax_ratio.plot(p_t, frame["ratio_positive"], "--", color=color, label="positive, over CE")
+    ax_ratio.plot(p_t, frame["ratio_negative"], "-.", color=color, label="negative, over CE")
+    if frame["crossing"] is not None:
+        crossing = frame["crossing"]
+        ax_ratio.plot([crossing], [1.0], "o", color=color, ms=7)
+        ax_ratio.plot([crossing, crossing], [0.0, 1.0], ":", color=color, lw=1.0)
+        ax_ratio.text(crossing + 0.015, 0.03, f"p* = {crossing:.2f}", va="bottom")
+    ax_ratio.set(
+        xlabel="$p_t$",
+        ylabel="|∂FL/∂x| / |∂CE/∂x|",
+        xlim=(0, 1),
+        ylim=(0, 1.6),
+        title="logit gradient over CE's",
+    )
+    ax_ratio.legend(loc="upper right")
+    _fixed_layout(fig, (ax, ax_ratio), ([0.075, 0.15, 0.4, 0.76], [0.585, 0.15, 0.4, 0.76]))
+    return fig
+
+
+def _focusing_readout(data: dict[str, Any], gamma: float, alpha: float) -> str:
+    f = data["frames"][(gamma, alpha)]
+    plain = (
+        f"over plain CE at p_t = 0.5: ×{f['half_positive']:.2f} for a positive, "
+        f"×{f['half_negative']:.2f} for a negative"
+    )
+    if f["crossing"] is None:
+        return f"γ = 0: FL is α-balanced CE, the ratio is 1 at every p_t (no crossing); {plain}"
+    return (
+        f"FL's gradient exceeds α-balanced CE's below p* = {f['crossing']:.2f} (α does not move "
+        f"it); at p_t = 0.5 it is ×{f['half']:.2f}; {plain}"
+    )
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_focusing_explorer(data: dict[str, Any]) -> str:
+    """Sliders for γ and α over
+    [`draw_focusing_frame`][dlbasics.focal_loss.figures.draw_focusing_frame], from
+    [`focusing_explorer`][dlbasics.focal_loss.experiments.focusing_explorer]."""
+    gammas = sorted({g for g, _ in data["frames"]})
+    alphas = sorted({a for _, a in data["frames"]})
+    return explorable(
+        lambda gamma, alpha: draw_focusing_frame(data, gamma, alpha),
+        [
+            Slider("gamma", "γ", tuple(gammas), 2.0 if 2.0 in gammas else gammas[-1]),
+            Slider("alpha", "α", tuple(alphas), 0.25 if 0.25 in alphas else alphas[0]),
+        ],
+        alt=lambda gamma, alpha: (
+            f"Left: focal loss with gamma {gamma:g} and alpha {alpha:g} of a positive and of a "
+            f"negative example against p_t, next to cross-entropy. Right: the size of its "
+            f"gradient with respect to the logit over cross-entropy's: "
+            f"{_focusing_readout(data, gamma, alpha)}"
+        ),
+        readout=lambda gamma, alpha: _focusing_readout(data, gamma, alpha),
+    )
+
+
+_GROUPS = ("positives", "easy negatives", "hard negatives")
+
+
+def draw_share_frame(
+    data: dict[tuple[float, float], dict[str, Any]], gamma: float, alpha: float
+) -> Any:
+    """One frame of the loss-share explorable: the shares of the loss and of the gradient of
+    each group (left), and the easy negatives' shares against γ at this α (right)."""
+    row, color = data[(gamma, alpha)], GAMMA_COLORS.get(gamma)
+    fig, (ax, ax_gamma) = new_figure(1, 2, width=7.6, height=3.2)
+    y = np.arange(len(_GROUPS))[::-1]
+    loss = [row[f"{g} loss"] for g in _GROUPS]
+    grad = [row[f"{g} grad"] for g in _GROUPS]
+    ax.barh(y + 0.2, loss, height=0.38, color=color, label="loss")
+    ax.barh(
+        y - 0.2,
+        grad,
+        height=0.38,
+        facecolor="none",
+        edgecolor=color,
+        hatch="///",
+        label="|gradient|",
+    )
+    for yi, value in zip([*(y + 0.2), *(y - 0.2)], [*loss, *grad], strict=True):
+        ax.text(value + 0.02, yi, f"{value:.1%}", va="center")
+    ax.set(xlim=(0, 1.3), xlabel="share of the total", title=f"γ = {gamma:g}, α = {alpha:g}")
+    ax.set_yticks(y, _GROUPS)
+    ax.set_xticks([0, 0.5, 1.0], ["0", "50%", "100%"])
+    ax.legend(loc="upper right")
+    gammas = sorted({g for g, a in data if a == alpha})
+    easy_loss = [data[(g, alpha)]["easy negatives loss"] for g in gammas]
+    easy_grad = [data[(g, alpha)]["easy negatives grad"] for g in gammas]
+    ax_gamma.plot(gammas, easy_loss, "-", color=_REFERENCE, marker=".", label="loss")
+    ax_gamma.plot(gammas, easy_grad, "--", color=_REFERENCE, label="|gradient|")
+    ax_gamma.plot([gamma], [row["easy negatives loss"]], "o", color=color, ms=9)
+    ax_gamma.plot([gamma], [row["easy negatives grad"]], "o", mfc="none", mec=color, ms=9, mew=2)
+    ax_gamma.set(xlabel="γ", ylabel="easy negatives' share", ylim=(0, 0.7), title=f"α = {alpha:g}")
+    ax_gamma.set_yticks([0, 0.25, 0.5], ["0", "25%", "50%"])
+    ax_gamma.set_xticks(range(int(max(gammas)) + 1))
+    ax_gamma.legend(loc="upper right")
+    _fixed_layout(fig, (ax, ax_gamma), ([0.165, 0.16, 0.4, 0.74], [0.665, 0.16, 0.32, 0.74]))
+    return fig
+
+
+def _share_readout(
+    data: dict[tuple[float, float], dict[str, Any]], gamma: float, alpha: float
+) -> str:
+    row = data[(gamma, alpha)]
+    return "; ".join(
+        f"{g} {row[f'{g} loss']:.1%} of the loss, {row[f'{g} grad']:.1%} of the gradient"
+        for g in _GROUPS
+    )
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_share_explorer(data: dict[tuple[float, float], dict[str, Any]]) -> str:
+    """Sliders for γ and α over [`draw_share_frame`][dlbasics.focal_loss.figures.draw_share_frame],
+    from [`share_explorer`][dlbasics.focal_loss.experiments.share_explorer]."""
+    gammas = sorted({g for g, _ in data})
+    alphas = sorted({a for _, a in data})
+    return explorable(
+        lambda gamma, alpha: draw_share_frame(data, gamma, alpha),
+        [
+            Slider("gamma", "γ", tuple(gammas), 2.0 if 2.0 in gammas else gammas[-1]),
+            Slider("alpha", "α", tuple(alphas), 0.25 if 0.25 in alphas else alphas[0]),
+        ],
+        alt=lambda gamma, alpha: (
+            f"Bars: the shares of the summed loss and of the summed gradient that the "
+            f"positives, the easy and the hard negatives of the simulated detector output "
+            f"carry under focal loss with gamma {gamma:g} and alpha {alpha:g}: "
+            f"{_share_readout(data, gamma, alpha)}. Beside them, the easy negatives' shares "
+            f"against gamma."
+        ),
+        readout=lambda gamma, alpha: _share_readout(data, gamma, alpha),
     )
