@@ -104,6 +104,12 @@ def test_figure_text_is_legible_and_nothing_overflows(browser: Any, server: str,
         context = browser.new_context(viewport={"width": width, "height": 900})
         view = context.new_page()
         view.goto(f"{server}/{page.removesuffix('.md')}/index.html", wait_until="networkidle")
+        # Blocks below the first screen skip layout until scrolled to (content-visibility):
+        # laid out all at once here, so that every figure has its displayed size and any
+        # overflow shows, as it would once the reader scrolls there.
+        view.add_style_tag(
+            content=".md-content__inner > * { content-visibility: visible !important; }"
+        )
         # the figures a prediction hides until the reader guesses are measured too
         view.evaluate(
             "document.querySelectorAll('.dlb-exercise-reveal').forEach(r => { r.hidden = false; })"

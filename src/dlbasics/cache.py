@@ -80,6 +80,7 @@ import numpy as np
 __all__ = [
     "CacheCheckError",
     "CacheWarning",
+    "add_validator",
     "cache_dir",
     "cache_key",
     "cached",
