@@ -22,6 +22,9 @@ from dlbasics.gradients import (
     ACTIVATIONS,
     INITS,
     DeepMLP,
+    _check_choice,
+    _check_int,
+    _check_positive,
     activation_stats,
     deep_mlp,
     evolve,
@@ -771,6 +774,15 @@ def init_explorer(
         across images per unit of each hidden layer, "ratio": ‖∇W_in‖/‖∇W_out‖, "chi": the
         mean-field gain}}, "chi_one": {activation: the n·v where χ = 1}, "depth": depth}`.
     """
+    if not weight_variances or not activations:
+        raise ValueError(
+            f"weight_variances and activations must not be empty, got {weight_variances!r} "
+            f"and {activations!r}"
+        )
+    for nv in weight_variances:
+        _check_positive("weight_variances", nv)
+    for activation in activations:
+        _check_choice("activations", activation, list(ACTIVATIONS))
     data = digits(dtype=torch.float64)
     x, y = data.x_train[:batch_size], data.y_train[:batch_size]
     runs: dict[tuple[str, float], dict[str, Any]] = {}
@@ -809,6 +821,12 @@ def depth_explorer(
         `{"runs": {(name, depth): {"grad": [...], "ratio": ‖∇W_in‖/‖∇W_out‖}},
         "depths": [...], "variants": [...]}`.
     """
+    if not depths or not variants:
+        raise ValueError(f"depths and variants must not be empty, got {depths!r} and {variants!r}")
+    for depth in depths:
+        _check_int("depths", depth, 1)
+    for name in variants:
+        _check_choice("variants", name, list(VARIANTS))
     data = digits(dtype=torch.float64)
     x, y = data.x_train[:batch_size], data.y_train[:batch_size]
     runs: dict[tuple[str, int], dict[str, Any]] = {}
@@ -834,12 +852,15 @@ def sigmoid_orders_answer() -> float:
 def kaiming_std_answer(fan_in: int = 256) -> float:
     """The standard deviation of He et al.'s init, torch's `kaiming_normal_` with its defaults
     (mode="fan_in", gain √2): Var W = 2/fan_in."""
+    _check_int("fan_in", fan_in, 1)
     return math.sqrt(2 / fan_in)
 
 
 def decay_steps_answer(rho: float = 0.95, below: float = 0.01, size: int = 32) -> int:
     """Steps back through h_t = W h_{t-1}, W = ρ × a rotation, until the gradient is below
     `below` of its size."""
+    if not (0 < _check_positive("rho", rho) < 1 and 0 < _check_positive("below", below) < 1):
+        raise ValueError(f"rho and below must lie in (0, 1), got rho={rho}, below={below}")
     generator = torch.Generator().manual_seed(0)
     rotation, _ = torch.linalg.qr(torch.randn(size, size, generator=generator, dtype=torch.float64))
     grad = torch.randn(size, generator=generator, dtype=torch.float64)
@@ -851,15 +872,21 @@ def decay_steps_answer(rho: float = 0.95, below: float = 0.01, size: int = 32) -
 
 
 def clipped_step_answer(lr: float = 0.05, max_norm: float = 1.0) -> float:
-    """The length ‖Δθ‖ of the first SGD step of the page's over-initialised network, its
-    gradient clipped to norm `max_norm` (`clip_grad_norm_` rescales it when it is longer)."""
-    first = clipping()["N(0, 0.3²) init, clipped to norm 1"]["grad_norm"][0]
-    return lr * min(first, max_norm)
+    """The length ‖Δθ‖ of the first SGD step of the page's over-initialised network
+    (N(0, 0.3²) weights), its gradient clipped to norm `max_norm` by `clip_grad_norm_`."""
+    torch.manual_seed(0)  # the page's clipping runs: same network, same first batch
+    model = deep_mlp(64, 10, 10, 64, "relu", "normal", std=0.3)
+    before = nn.utils.parameters_to_vector(model.parameters()).detach()
+    _train_clipped(model, digits(), lr, steps=1, batch_size=64, seed=0, max_norm=max_norm)
+    after = nn.utils.parameters_to_vector(model.parameters()).detach()
+    return float((after - before).norm())
 
 
 def sigmoid_critical_answer(candidates: tuple[float, ...] = (2, 16, 100)) -> int:
     """Which n·v of `candidates` is nearest (on a log scale) the one where the sigmoid's
     mean-field gain χ is 1; `len(candidates)` if χ stays below 1 up to n·v = 1000."""
+    for c in candidates:
+        _check_positive("candidates", c)
     if mean_field_gain("sigmoid", 1000.0)["chi"] < 1:
         return len(candidates)
     one = _gain_one("sigmoid")
@@ -869,5 +896,7 @@ def sigmoid_critical_answer(candidates: tuple[float, ...] = (2, 16, 100)) -> int
 def recurrence_growth_answer(orders: tuple[int, ...] = (1, 2, 6), rho: float = 1.1) -> int:
     """Which power of ten in `orders` is nearest the growth of ‖∂L/∂h₀‖ over 60 steps of the
     page's recurrence with spectral radius `rho`."""
-    growth = recurrence_gradients(radii=(rho,), steps=60)["norms"][rho][-1]
+    if not orders:
+        raise ValueError("orders must hold at least one power of ten, got an empty tuple")
+    growth = recurrence_gradients(radii=(rho,), steps=60)["norms"][float(rho)][-1]
     return int(np.argmin([abs(math.log10(growth) - k) for k in orders]))
