@@ -400,8 +400,8 @@ def plot_init_explorer(data: dict[str, Any]) -> str:
     return explorable(
         lambda activation, nv: draw_init_frame(data, activation, nv),
         [
-            # the activation is a named choice: its values are the names, written as they are
-            Slider("activation", "activation", cast(Any, activations), cast(Any, "sigmoid"), "{}"),
+            # the activation φ is a named choice: its values are the names, written as they are
+            Slider("activation", "φ", cast(Any, activations), cast(Any, "sigmoid"), "{}"),
             Slider("nv", "n·v", variances, start, "{:.3g}"),
         ],
         alt=lambda activation, nv: (
