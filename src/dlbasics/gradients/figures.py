@@ -348,14 +348,23 @@ def plot_evolution(result: dict[str, Any]) -> str:
 _EXPLORER_FLOOR = 1e-60  # an exact 0 (a collapsed forward signal) is drawn here
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _log_layers(ax: Any, lo: float, hi: float, step: int) -> None:
-    """A log y axis from `lo` to `hi` with a tick every `step` decades, integer layers on x."""
-    from matplotlib.ticker import MaxNLocator
+    """A log y axis from `lo` to `hi` with a tick every `step` decades, integer layers on x.
+
+    The tick labels are plain text (10⁻²⁰), not mathtext: an explorable draws many frames,
+    and laying out mathtext labels was most of the cost of each."""
+    from matplotlib.ticker import MaxNLocator, NullLocator
 
     ax.set_yscale("log")
     ax.set_ylim(lo, hi)
-    ax.set_yticks([10.0**k for k in range(round(math.log10(lo)), round(math.log10(hi)) + 1, step)])
-    _decade_labels(ax)
+    decades = range(round(math.log10(lo)), round(math.log10(hi)) + 1, step)
+    ax.set_yticks(
+        [10.0**k for k in decades], ["10" + str(k).translate(_SUPERSCRIPTS) for k in decades]
+    )
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
 
 
