@@ -740,9 +740,9 @@ def fix_rows(results: dict[str, dict[str, Any]]) -> list[list[Any]]:
 
 # --- Explorables: every frame computed here, drawn by the figures ---------------------------
 
-#: The n·v grid of the initialisation explorable: from far below torch's default (1/3) through
-#: Xavier's (1) and Kaiming's (2) to beyond the sigmoid's critical point (χ = 1 near 100).
-EXPLORER_VARIANCES: tuple[float, ...] = (0.1, 1 / 3, 1, 2, 10, 30, 100, 113, 150, 300)
+#: The n·v grid of the initialisation explorable: from torch's default (1/3) through Xavier's (1)
+#: and Kaiming's (2) to beyond the sigmoid's critical point (χ = 1 near 100).
+EXPLORER_VARIANCES: tuple[float, ...] = (1 / 3, 1, 2, 10, 30, 100, 150, 300)
 
 #: The depths (hidden layers) of the depth explorable.
 EXPLORER_DEPTHS: tuple[int, ...] = (1, 2, 5, 10, 20, 30, 40, 50)

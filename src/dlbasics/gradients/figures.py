@@ -388,8 +388,8 @@ def draw_init_frame(data: dict[str, Any], activation: str, nv: float) -> Any:
     fig, (ax_grad, ax_spread) = new_figure(1, 2, width=7.6, height=3.2, sharex=True)
     grad = np.maximum(np.asarray(run["grad"]), _EXPLORER_FLOOR)
     spread = np.maximum(np.asarray(run["unit_std"]), _EXPLORER_FLOOR)
-    ax_grad.plot(np.arange(len(grad)), grad, "o-", ms=2.5, color=color)
-    ax_spread.plot(np.arange(len(spread)), spread, "o-", ms=2.5, color=color)
+    ax_grad.plot(np.arange(len(grad)), grad, color=color)
+    ax_spread.plot(np.arange(len(spread)), spread, color=color)
     for ax in (ax_grad, ax_spread):
         _log_layers(ax, _EXPLORER_FLOOR, 1e60, 20)
         ax.axhline(1.0, color=_INK, linestyle=":", linewidth=1)
