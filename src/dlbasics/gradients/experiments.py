@@ -856,11 +856,17 @@ def kaiming_std_answer(fan_in: int = 256) -> float:
     return math.sqrt(2 / fan_in)
 
 
+def _check_fraction(name: str, value: Any) -> float:
+    if not 0 < _check_positive(name, value) < 1:
+        raise ValueError(f"{name} must lie in (0, 1), got {value}")
+    return float(value)
+
+
 def decay_steps_answer(rho: float = 0.95, below: float = 0.01, size: int = 32) -> int:
     """Steps back through h_t = W h_{t-1}, W = ρ × a rotation, until the gradient is below
     `below` of its size."""
-    if not (0 < _check_positive("rho", rho) < 1 and 0 < _check_positive("below", below) < 1):
-        raise ValueError(f"rho and below must lie in (0, 1), got rho={rho}, below={below}")
+    _check_fraction("rho", rho)
+    _check_fraction("below", below)
     generator = torch.Generator().manual_seed(0)
     rotation, _ = torch.linalg.qr(torch.randn(size, size, generator=generator, dtype=torch.float64))
     grad = torch.randn(size, generator=generator, dtype=torch.float64)
