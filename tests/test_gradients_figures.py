@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from dlbasics.gradients import (
     ACTIVATIONS,
@@ -10,15 +11,21 @@ from dlbasics.gradients import (
 )
 from dlbasics.gradients.experiments import (
     clipping,
+    depth_explorer,
     evolution_vs_gradient_descent,
     fix_rows,
+    init_explorer,
     init_sweep,
     recurrence_gradients,
     train_digits,
 )
 from dlbasics.gradients.figures import (
+    draw_depth_frame,
+    draw_init_frame,
     plot_clipping,
+    plot_depth_explorer,
     plot_evolution,
+    plot_init_explorer,
     plot_init_sweep,
     plot_recurrence,
     plot_training,
@@ -60,3 +67,59 @@ def test_recurrence_gradient_scales_like_the_spectral_radius() -> None:
         rate = (norms[-1] / norms[-101]) ** (1 / 100)
         assert rate == pytest.approx(rho, rel=0.03)
     assert "<svg" in plot_recurrence(result)
+
+
+def _frames(html: str) -> list[dict[str, str]]:
+    import json
+    import re
+
+    match = re.search(r'frames">(.*?)</script>', html)
+    assert match is not None
+    return list(json.loads(match.group(1).replace("<\\/", "</")))
+
+
+def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    from dlbasics import plotting
+    from dlbasics.gradients import deep_mlp, gradient_norms, mean_field_gain
+    from dlbasics.plotting import smallest_text_pt
+    from dlbasics.training import digits
+
+    variances = (1 / 3, 2.0)
+    data = init_explorer(weight_variances=variances, activations=("sigmoid", "relu"), depth=2)
+    depths = depth_explorer(depths=(1, 2), variants=("sigmoid", "sigmoid + residual"))
+    plotting.figures_as_files(tmp_path)
+    try:
+        init_html = plot_init_explorer.__wrapped__(data)
+        depth_html = plot_depth_explorer.__wrapped__(depths)
+    finally:
+        plotting.figures_as_files(None)
+    frames = _frames(init_html)
+    combos = [(a, nv) for a in ("sigmoid", "relu") for nv in variances]  # the last fastest
+    assert len(frames) == len(combos)
+    x = digits(dtype=torch.float64)
+    for frame, (activation, nv) in zip(frames, combos, strict=True):
+        chi = mean_field_gain(activation, nv)["chi"]
+        torch.manual_seed(0)
+        model = deep_mlp(64, 10, 2, 64, activation, "normal", std=math.sqrt(nv / 64)).double()
+        grads = gradient_norms(model, x.x_train[:256], x.y_train[:256])
+        assert frame["readout"].startswith(
+            f"{activation}, n·v = {nv:.3g}: mean-field χ = {chi:.3g} per layer; "
+            f"‖∇W_in‖/‖∇W_out‖ = {grads[0] / grads[-1]:.2g}, ‖∇W_out‖ = {grads[-1]:.2g}"
+        )
+        assert frame["readout"] in frame["alt"]
+    # the slider of activations shows their names; the default frame is sigmoid at 1/3
+    assert "&quot;sigmoid&quot;, &quot;relu&quot;" in init_html
+    assert 'value="0"' in init_html
+    frames = _frames(depth_html)
+    assert len(frames) == 2
+    for frame, depth in zip(frames, (1, 2), strict=True):
+        parts = [
+            f"{name} {depths['runs'][(name, depth)]['ratio']:.2g}"
+            for name in ("sigmoid", "sigmoid + residual")
+        ]
+        assert frame["readout"] == f"depth {depth}: ‖∇W_in‖/‖∇W_out‖ = " + ", ".join(parts)
+    # frames drawn at 10 pt or more, at most 7.6 inches wide
+    for fig in (draw_init_frame(data, "relu", 2.0), draw_depth_frame(depths, 2)):
+        assert (smallest_text_pt(fig) or 10) >= 10 and fig.get_figwidth() <= 7.6

@@ -22,6 +22,9 @@ from dlbasics.gradients import (
     ACTIVATIONS,
     INITS,
     DeepMLP,
+    _check_choice,
+    _check_int,
+    _check_positive,
     activation_stats,
     deep_mlp,
     evolve,
@@ -40,17 +43,28 @@ from dlbasics.training import (
 
 __all__ = [
     "ADAM_VARIANTS",
+    "DEPTH_VARIANTS",
+    "EXPLORER_DEPTHS",
+    "EXPLORER_VARIANCES",
     "VARIANTS",
     "WEIGHT_VARIANCES",
+    "clipped_step_answer",
     "clipping",
+    "decay_steps_answer",
+    "depth_explorer",
     "evolution_in_deep_network",
     "evolution_vs_gradient_descent",
     "fix_rows",
     "gradient_signs",
+    "init_explorer",
     "init_sweep",
+    "kaiming_std_answer",
     "recurrence_gradients",
+    "recurrence_growth_answer",
     "residual_growth",
     "saturation",
+    "sigmoid_critical_answer",
+    "sigmoid_orders_answer",
     "symmetry_breaking",
     "tanh_gains",
     "train_digits",
@@ -722,3 +736,173 @@ def fix_rows(results: dict[str, dict[str, Any]]) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+# --- Explorables: every frame computed here, drawn by the figures ---------------------------
+
+#: The n·v grid of the initialisation explorable: from torch's default (1/3) through Xavier's (1)
+#: and Kaiming's (2) to beyond the sigmoid's critical point (χ = 1 near 100).
+EXPLORER_VARIANCES: tuple[float, ...] = (1 / 3, 1, 2, 10, 30, 100, 150, 300)
+
+#: The depths (hidden layers) of the depth explorable.
+EXPLORER_DEPTHS: tuple[int, ...] = (1, 2, 5, 10, 20, 30, 40, 50)
+
+#: The networks of the depth explorable: the sigmoid baseline and three of its fixes.
+DEPTH_VARIANTS: tuple[str, ...] = (
+    "sigmoid",
+    "sigmoid + residual",
+    "sigmoid + batch norm",
+    "ReLU + Kaiming",
+)
+
+
+@cached
+@torch_threads(1)
+def init_explorer(
+    weight_variances: Sequence[float] = EXPLORER_VARIANCES,
+    activations: Sequence[str] = tuple(ACTIVATIONS),
+    depth: int = 50,
+    width: int = 64,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> dict[str, Any]:
+    r"""For every activation and every n·v: a depth-`depth` network with weights
+    \(\mathcal N(0, v)\) and zero biases at initialisation, on `batch_size` digits in float64.
+
+    Returns:
+        `{"runs": {(activation, n·v): {"grad": ‖∇W_l‖ per linear layer, "unit_std": spread
+        across images per unit of each hidden layer, "ratio": ‖∇W_in‖/‖∇W_out‖, "chi": the
+        mean-field gain}}, "chi_one": {activation: the n·v where χ = 1}, "depth": depth}`.
+    """
+    if not weight_variances or not activations:
+        raise ValueError(
+            f"weight_variances and activations must not be empty, got {weight_variances!r} "
+            f"and {activations!r}"
+        )
+    for nv in weight_variances:
+        _check_positive("weight_variances", nv)
+    for activation in activations:
+        _check_choice("activations", activation, list(ACTIVATIONS))
+    data = digits(dtype=torch.float64)
+    x, y = data.x_train[:batch_size], data.y_train[:batch_size]
+    runs: dict[tuple[str, float], dict[str, Any]] = {}
+    for activation in activations:
+        for nv in weight_variances:
+            torch.manual_seed(seed)
+            std = math.sqrt(nv / width)
+            model = deep_mlp(64, 10, depth, width, activation, "normal", std=std).double()
+            grads = gradient_norms(model, x, y)
+            runs[(activation, float(nv))] = {
+                "grad": grads,
+                "unit_std": activation_stats(model, x)["unit_std"],
+                "ratio": grads[0] / grads[-1],
+                "chi": mean_field_gain(activation, nv)["chi"],
+            }
+    return {
+        "runs": runs,
+        "chi_one": {activation: _gain_one(activation) for activation in activations},
+        "depth": depth,
+    }
+
+
+@cached
+@torch_threads(1)
+def depth_explorer(
+    depths: Sequence[int] = EXPLORER_DEPTHS,
+    variants: Sequence[str] = DEPTH_VARIANTS,
+    width: int = 64,
+    batch_size: int = 256,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """For every depth and every network of `variants` (names of `VARIANTS`): the weight-gradient
+    norm of each linear layer at initialisation, on `batch_size` digits in float64.
+
+    Returns:
+        `{"runs": {(name, depth): {"grad": [...], "ratio": ‖∇W_in‖/‖∇W_out‖}},
+        "depths": [...], "variants": [...]}`.
+    """
+    if not depths or not variants:
+        raise ValueError(f"depths and variants must not be empty, got {depths!r} and {variants!r}")
+    for depth in depths:
+        _check_int("depths", depth, 1)
+    for name in variants:
+        _check_choice("variants", name, list(VARIANTS))
+    data = digits(dtype=torch.float64)
+    x, y = data.x_train[:batch_size], data.y_train[:batch_size]
+    runs: dict[tuple[str, int], dict[str, Any]] = {}
+    for name in variants:
+        kwargs = {k: v for k, v in VARIANTS[name].items() if k in (*_ARCHITECTURE_KEYS, "std")}
+        for depth in depths:
+            torch.manual_seed(seed)
+            model = deep_mlp(64, 10, depth, width, **kwargs).double()
+            grads = gradient_norms(model, x, y)
+            runs[(name, int(depth))] = {"grad": grads, "ratio": grads[0] / grads[-1]}
+    return {"runs": runs, "depths": [int(d) for d in depths], "variants": list(variants)}
+
+
+# --- Exercises: each answer computed by the library ------------------------------------------
+
+
+def sigmoid_orders_answer() -> float:
+    """log₁₀ of ‖∇W_in‖/‖∇W_out‖ in the page's depth-50 sigmoid network with torch's init."""
+    grad = init_sweep(depth=50, width=64)["sigmoid/default"]["grad"]
+    return math.log10(grad[0] / grad[-1])
+
+
+def kaiming_std_answer(fan_in: int = 256) -> float:
+    """The standard deviation of He et al.'s init, torch's `kaiming_normal_` with its defaults
+    (mode="fan_in", gain √2): Var W = 2/fan_in."""
+    _check_int("fan_in", fan_in, 1)
+    return math.sqrt(2 / fan_in)
+
+
+def _check_fraction(name: str, value: Any) -> float:
+    if not 0 < _check_positive(name, value) < 1:
+        raise ValueError(f"{name} must lie in (0, 1), got {value}")
+    return float(value)
+
+
+def decay_steps_answer(rho: float = 0.95, below: float = 0.01, size: int = 32) -> int:
+    """Steps back through h_t = W h_{t-1}, W = ρ × a rotation, until the gradient is below
+    `below` of its size."""
+    _check_fraction("rho", rho)
+    _check_fraction("below", below)
+    generator = torch.Generator().manual_seed(0)
+    rotation, _ = torch.linalg.qr(torch.randn(size, size, generator=generator, dtype=torch.float64))
+    grad = torch.randn(size, generator=generator, dtype=torch.float64)
+    start, steps = grad.norm(), 0
+    while grad.norm() >= below * start:
+        grad = rho * rotation.T @ grad  # one step of backpropagation: multiply by Wᵀ
+        steps += 1
+    return steps
+
+
+def clipped_step_answer(lr: float = 0.05, max_norm: float = 1.0) -> float:
+    """The length ‖Δθ‖ of the first SGD step of the page's over-initialised network
+    (N(0, 0.3²) weights), its gradient clipped to norm `max_norm` by `clip_grad_norm_`."""
+    torch.manual_seed(0)  # the page's clipping runs: same network, same first batch
+    model = deep_mlp(64, 10, 10, 64, "relu", "normal", std=0.3)
+    before = nn.utils.parameters_to_vector(model.parameters()).detach()
+    _train_clipped(model, digits(), lr, steps=1, batch_size=64, seed=0, max_norm=max_norm)
+    after = nn.utils.parameters_to_vector(model.parameters()).detach()
+    return float((after - before).norm())
+
+
+def sigmoid_critical_answer(candidates: tuple[float, ...] = (2, 16, 100)) -> int:
+    """Which n·v of `candidates` is nearest (on a log scale) the one where the sigmoid's
+    mean-field gain χ is 1; `len(candidates)` if χ stays below 1 up to n·v = 1000."""
+    for c in candidates:
+        _check_positive("candidates", c)
+    if mean_field_gain("sigmoid", 1000.0)["chi"] < 1:
+        return len(candidates)
+    one = _gain_one("sigmoid")
+    return int(np.argmin([abs(math.log(c / one)) for c in candidates]))
+
+
+def recurrence_growth_answer(orders: tuple[int, ...] = (1, 2, 6), rho: float = 1.1) -> int:
+    """Which power of ten in `orders` is nearest the growth of ‖∂L/∂h₀‖ over 60 steps of the
+    page's recurrence with spectral radius `rho`."""
+    if not orders:
+        raise ValueError("orders must hold at least one power of ten, got an empty tuple")
+    growth = recurrence_gradients(radii=(rho,), steps=60)["norms"][float(rho)][-1]
+    return int(np.argmin([abs(math.log10(growth) - k) for k in orders]))

@@ -10,19 +10,23 @@ page's ink, told apart by line style.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from dlbasics.cache import cached
 from dlbasics.gradients import ACTIVATIONS, INITS, _check_choice
-from dlbasics.plotting import COLORS
+from dlbasics.plotting import COLORS, Slider, explorable
 
 __all__ = [
     "INIT_COLORS",
     "VARIANT_COLORS",
+    "draw_depth_frame",
+    "draw_init_frame",
     "plot_clipping",
+    "plot_depth_explorer",
     "plot_evolution",
+    "plot_init_explorer",
     "plot_init_sweep",
     "plot_recurrence",
     "plot_saturation",
@@ -336,4 +340,134 @@ def plot_evolution(result: dict[str, Any]) -> str:
         fig,
         alt="Training loss against the number of forward-pass equivalents for gradient "
         "descent and for an evolution strategy on the same small network",
+    )
+
+
+# --- Explorables ---------------------------------------------------------------------------
+
+_EXPLORER_FLOOR = 1e-60  # an exact 0 (a collapsed forward signal) is drawn here
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _log_layers(ax: Any, lo: float, hi: float, step: int) -> None:
+    """A log y axis from `lo` to `hi` with a tick every `step` decades, integer layers on x.
+
+    The tick labels are plain text (10⁻²⁰), not mathtext: an explorable draws many frames,
+    and laying out mathtext labels was most of the cost of each."""
+    from matplotlib.ticker import MaxNLocator, NullLocator
+
+    ax.set_yscale("log")
+    ax.set_ylim(lo, hi)
+    decades = range(round(math.log10(lo)), round(math.log10(hi)) + 1, step)
+    ax.set_yticks(
+        [10.0**k for k in decades], ["10" + str(k).translate(_SUPERSCRIPTS) for k in decades]
+    )
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+
+
+def _init_readout(data: dict[str, Any], activation: str, nv: float) -> str:
+    run = data["runs"][(activation, nv)]
+    return (
+        f"{activation}, n·v = {nv:.3g}: mean-field χ = {run['chi']:.3g} per layer; "
+        f"‖∇W_in‖/‖∇W_out‖ = {run['ratio']:.2g}, ‖∇W_out‖ = {run['grad'][-1]:.2g}; "
+        f"spread at layer {data['depth']} = {run['unit_std'][-1]:.2g}"
+    )
+
+
+def draw_init_frame(data: dict[str, Any], activation: str, nv: float) -> Any:
+    """One frame of the initialisation explorable: for one activation and one n·v of an
+    [`init_explorer`][dlbasics.gradients.experiments.init_explorer] result, each linear
+    layer's gradient norm (left) and each hidden layer's spread across images (right)."""
+    from dlbasics.plotting import new_figure
+
+    run = data["runs"][(activation, nv)]
+    color = INIT_COLORS["normal"]  # weights from N(0, v): the page's grey
+    fig, (ax_grad, ax_spread) = new_figure(1, 2, width=7.6, height=3.2, sharex=True)
+    grad = np.maximum(np.asarray(run["grad"]), _EXPLORER_FLOOR)
+    spread = np.maximum(np.asarray(run["unit_std"]), _EXPLORER_FLOOR)
+    ax_grad.plot(np.arange(len(grad)), grad, color=color)
+    ax_spread.plot(np.arange(len(spread)), spread, color=color)
+    for ax in (ax_grad, ax_spread):
+        _log_layers(ax, _EXPLORER_FLOOR, 1e60, 20)
+        ax.axhline(1.0, color=_INK, linestyle=":", linewidth=1)
+        ax.set_xlabel("layer (0 = input)")
+    ax_grad.set(ylabel="‖∇W‖ (weight gradient)", title=f"backward: χ = {run['chi']:.3g}")
+    ax_spread.set(ylabel="spread across images", title="forward: per unit")
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_init_explorer(data: dict[str, Any]) -> str:
+    """Sliders for n·v and the activation over
+    [`draw_init_frame`][dlbasics.gradients.figures.draw_init_frame]."""
+    activations = tuple(dict.fromkeys(a for a, _ in data["runs"]))
+    variances = tuple(sorted({nv for _, nv in data["runs"]}))
+    start = min(variances, key=lambda v: abs(math.log(v / (1 / 3))))  # torch's default
+    return explorable(
+        lambda activation, nv: draw_init_frame(data, activation, nv),
+        [
+            # the activation φ is a named choice: its values are the names, written as they are
+            Slider("activation", "φ", cast(Any, activations), cast(Any, "sigmoid"), "{}"),
+            Slider("nv", "n·v", variances, start, "{:.3g}"),
+        ],
+        alt=lambda activation, nv: (
+            f"Per-layer weight-gradient norms and per-unit spreads across images, log scale, "
+            f"of a depth-{data['depth']} {activation} network at initialisation with weight "
+            f"variance n·v = {nv:.3g}: {_init_readout(data, activation, nv)}"
+        ),
+        readout=lambda activation, nv: _init_readout(data, activation, nv),
+    )
+
+
+def _depth_readout(data: dict[str, Any], depth: int) -> str:
+    ratios = ", ".join(
+        f"{name} {data['runs'][(name, depth)]['ratio']:.2g}" for name in data["variants"]
+    )
+    return f"depth {depth}: ‖∇W_in‖/‖∇W_out‖ = {ratios}"
+
+
+def draw_depth_frame(data: dict[str, Any], depth: int) -> Any:
+    """One frame of the depth explorable: at one depth of a
+    [`depth_explorer`][dlbasics.gradients.experiments.depth_explorer] result, each layer's
+    gradient norm relative to the output layer's (left), and every depth's first/last ratio
+    with this depth marked (right)."""
+    from dlbasics.plotting import new_figure
+
+    fig, (ax_layers, ax_depth) = new_figure(1, 2, width=7.6, height=3.6)
+    depths = np.asarray(data["depths"])
+    for name in data["variants"]:
+        grad = np.asarray(data["runs"][(name, depth)]["grad"])
+        color = _color(name)
+        ax_layers.plot(np.arange(len(grad)), grad / grad[-1], color=color, label=name)
+        ratios = [data["runs"][(name, int(d))]["ratio"] for d in depths]
+        ax_depth.plot(depths, ratios, "o-", ms=3, color=color)
+        ax_depth.plot(depth, data["runs"][(name, depth)]["ratio"], "o", ms=9, mfc="none", mec=color)
+    ax_layers.set_xlim(0, depths.max() + 1)
+    ax_layers.set(xlabel="layer (0 = input)", ylabel="‖∇W‖ / ‖∇W_out‖", title=f"depth {depth}")
+    ax_depth.axvline(depth, color=_INK, linestyle=":", linewidth=1)
+    ax_depth.set(xlabel="depth (hidden layers)", ylabel="‖∇W_in‖ / ‖∇W_out‖", title="all depths")
+    for ax in (ax_layers, ax_depth):
+        _log_layers(ax, 1e-50, 1e5, 10)
+    handles, labels = ax_layers.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_depth_explorer(data: dict[str, Any]) -> str:
+    """A slider for the depth over
+    [`draw_depth_frame`][dlbasics.gradients.figures.draw_depth_frame]."""
+    depths = tuple(data["depths"])
+    return explorable(
+        lambda depth: draw_depth_frame(data, depth),
+        [Slider("depth", "depth", depths, 10 if 10 in depths else depths[0], "{:d}")],
+        alt=lambda depth: (
+            f"Per-layer weight-gradient norms relative to the output layer's at initialisation, "
+            f"log scale, of networks with {depth} hidden layers ({', '.join(data['variants'])}), "
+            f"and the input/output ratio against depth: {_depth_readout(data, depth)}"
+        ),
+        readout=lambda depth: _depth_readout(data, depth),
     )
