@@ -536,15 +536,16 @@ class Slider:
     Attributes:
         name: The keyword argument of the frame function it sets.
         label: The visible label (e.g. `"β"`); the readout shows `label = value`.
-        values: The values the slider steps through, in order (at least 2).
+        values: The values the slider steps through, in order (at least 2): numbers, or
+            names (e.g. activations, with `format="{}"`).
         default: The value shown first, and without JavaScript; one of `values`.
         format: How a value is written in the readout (`str.format`).
     """
 
     name: str
     label: str
-    values: tuple[float, ...]
-    default: float
+    values: tuple[float | str, ...]
+    default: float | str
     format: str = "{:g}"
 
     def __post_init__(self) -> None:
@@ -564,7 +565,7 @@ class Slider:
             )
         object.__setattr__(self, "values", values)
 
-    def text(self, value: float) -> str:
+    def text(self, value: float | str) -> str:
         """`value` as the readout writes it."""
         return self.format.format(value)
 
@@ -613,7 +614,7 @@ def explorable(
     if count > MAX_FRAMES:
         raise ValueError(f"sliders give {count} frames, more than MAX_FRAMES = {MAX_FRAMES}")
 
-    def alt_of(values: dict[str, float]) -> str:
+    def alt_of(values: dict[str, float | str]) -> str:
         return _require_alt(alt(**values) if callable(alt) else alt)
 
     default = {s.name: s.default for s in sliders}

@@ -10,7 +10,7 @@ page's ink, told apart by line style.
 from __future__ import annotations
 
 import math
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -410,7 +410,7 @@ def plot_init_explorer(data: dict[str, Any]) -> str:
         lambda activation, nv: draw_init_frame(data, activation, nv),
         [
             # the activation φ is a named choice: its values are the names, written as they are
-            Slider("activation", "φ", cast(Any, activations), cast(Any, "sigmoid"), "{}"),
+            Slider("activation", "φ", tuple(activations), "sigmoid", "{}"),
             Slider("nv", "n·v", variances, start, "{:.3g}"),
         ],
         alt=lambda activation, nv: (
