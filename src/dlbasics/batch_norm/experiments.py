@@ -1381,6 +1381,9 @@ def training_path_phases(
 
 # --- Explorables: the learning rate, and γ and β in front of a sigmoid -------------------------
 
+_SWEEP_LRS = (0.05, 0.5, 3.0, 15.0)  # the defaults of learning_rate_sweep (a test checks)
+_SWEEP_STEPS = 1500
+
 #: The learning rates of the learning-rate explorable: the sweep's four and three more.
 EXPLORER_LRS = (0.05, 0.15, 0.5, 3.0, 7.0, 15.0, 50.0)
 
@@ -1401,14 +1404,18 @@ def run_verdict(run: dict[str, Any]) -> str:
 
 @cached
 @torch_threads(1)
-def learning_rate_run(lr: float, bn: str, steps: int = 1500, seed: int = 0) -> dict[str, Any]:
+def learning_rate_run(
+    lr: float, bn: str, steps: int = _SWEEP_STEPS, seed: int = 0
+) -> dict[str, Any]:
     """One run of the sigmoid MLP at rate `lr` with (`bn="before"`) or without (`"none"`) BN:
     the step, test accuracy and smoothed training loss every 25 steps. Taken from
     `learning_rate_sweep` where the sweep has this run; trained the same way otherwise."""
-    sweep = learning_rate_sweep(seed=seed)
-    if lr in sweep["lrs"] and steps == sweep["steps"] and bn in ("none", "before"):
-        run = sweep["runs"][(lr, bn)]
-    else:
+    run = None
+    if lr in _SWEEP_LRS and steps == _SWEEP_STEPS and bn in ("none", "before"):
+        sweep = learning_rate_sweep(seed=seed)
+        if lr in sweep["lrs"] and sweep["steps"] == steps:  # (tests shrink the sweep)
+            run = sweep["runs"][(lr, bn)]
+    if run is None:
         torch.manual_seed(seed)
         run = _train(_MLP(bn=bn), digits(), lr, steps, seed)
     return {key: run[key] for key in ("step", "test_acc", "train_loss")}
@@ -1417,7 +1424,7 @@ def learning_rate_run(lr: float, bn: str, steps: int = 1500, seed: int = 0) -> d
 @cached
 @torch_threads(1)
 def learning_rate_explorer(
-    lrs: tuple[float, ...] = EXPLORER_LRS, steps: int = 1500, seed: int = 0
+    lrs: tuple[float, ...] = EXPLORER_LRS, steps: int = _SWEEP_STEPS, seed: int = 0
 ) -> dict[str, Any]:
     """For every rate of `lrs`, with and without BN: the training record of
     `learning_rate_run`, its final test accuracy (mean of the last 5 evaluations), its final
@@ -1603,6 +1610,6 @@ def batch_dependence_answer(seed: int = 0) -> int:
     return moved.index(True)
 
 
-def highest_rate_answer(lr: float = 50.0, steps: int = 1500) -> int:
+def highest_rate_answer(lr: float = 50.0, steps: int = _SWEEP_STEPS) -> int:
     """What the BN network does at rate `lr`: the index of its `run_verdict` in `VERDICTS`."""
     return VERDICTS.index(run_verdict(learning_rate_run(lr, "before", steps)))
