@@ -706,8 +706,7 @@ def draw_learning_rate_frame(data: dict[str, Any], lr: float) -> Any:
     a.set_title(f"learning rate {lr:g}")
     b.set(yscale="log", ylim=(5e-4, 60), xlabel="training step", ylabel="training loss")
     _no_minor_labels(b)
-    a.legend(loc="lower right")
-    b.legend(loc="lower left")
+    b.legend(loc="lower left")  # one legend for both panels: the curves fill the left one's corners
     return fig
 
 
