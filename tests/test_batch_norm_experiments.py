@@ -133,3 +133,115 @@ def test_elongated_bowl_condition_numbers() -> None:
     assert r["own units"]["condition"] > 5 * r["standardised"]["condition"]
     assert len(r["own units"]["path"]) == 6
     assert r["standardised"]["steps_to_1pct"] < r["own units"]["steps_to_1pct"]
+
+
+# --- The explorables' verdicts and the exercises' answers, by another route --------------------
+
+
+def test_sweep_constants_are_the_sweeps_defaults() -> None:
+    import inspect
+
+    from dlbasics.batch_norm import experiments
+
+    params = inspect.signature(experiments.learning_rate_sweep.__wrapped__).parameters
+    assert params["lrs"].default == experiments._SWEEP_LRS
+    assert params["steps"].default == experiments._SWEEP_STEPS
+    assert set(experiments._SWEEP_LRS) < set(experiments.EXPLORER_LRS)
+
+
+def test_run_verdict() -> None:
+    import math
+
+    import numpy as np
+
+    from dlbasics.batch_norm.experiments import run_verdict
+
+    def record(acc: float, loss: float) -> dict[str, np.ndarray]:
+        return {"test_acc": np.full(6, acc), "train_loss": np.full(6, loss)}
+
+    assert run_verdict(record(0.95, 0.01)) == "passes 90 %"
+    assert run_verdict(record(0.6, 0.9)) == "stays below 90 %"
+    assert run_verdict(record(0.1, math.log(10))) == "stays below 90 %"  # chance, not worse
+    assert run_verdict(record(0.1, 2.1 * math.log(10))) == "diverges"
+    assert run_verdict(record(0.1, math.nan)) == "diverges"
+
+
+def test_exercise_answers_against_closed_forms_and_torch() -> None:
+    import math
+
+    from dlbasics.batch_norm import experiments as E
+
+    x = torch.tensor([[1.0], [2.0], [3.0], [6.0]], dtype=F64)
+    mean, var = 3.0, 3.5  # biased: (4 + 1 + 0 + 9) / 4
+    # the output for x₄ = 6 with γ = 2, β = 1, ε = 0
+    assert E.bn_output_answer() == pytest.approx(2 * (6 - mean) / math.sqrt(var) + 1, rel=1e-12)
+    two, one = torch.tensor([2.0], dtype=F64), torch.tensor([1.0], dtype=F64)
+    # torch refuses ε = 0 in training: a tiny ε changes nothing at this precision
+    theirs = torch.nn.functional.batch_norm(x, None, None, two, one, training=True, eps=1e-14)
+    assert E.bn_output_answer() == pytest.approx(float(theirs[3, 0]), rel=1e-10)
+    # running statistics after one step: torch's BatchNorm1d, and the formula
+    bn = torch.nn.BatchNorm1d(1, momentum=0.1, dtype=F64)
+    bn(x)
+    assert E.running_mean_answer() == pytest.approx(float(bn.running_mean[0])) == 0.3
+    assert E.running_var_answer() == pytest.approx(float(bn.running_var[0]), rel=1e-12)
+    assert E.running_var_answer() == pytest.approx(0.9 + 0.1 * 14 / 3, rel=1e-12)
+    # ∂L/∂x₁ for ∂L/∂y = (1, 0, 0, 0): torch's autograd of its own kernel, and the closed form
+    leaf = x.clone().requires_grad_()
+    torch.nn.functional.batch_norm(leaf, None, None, two, None, training=True, eps=1e-14).backward(
+        torch.tensor([[1.0], [0.0], [0.0], [0.0]], dtype=F64)
+    )
+    assert E.bn_gradient_answer() == pytest.approx(float(leaf.grad[0, 0]), rel=1e-10)
+    s = 1 / math.sqrt(var)
+    x_hat_1 = (1 - mean) * s
+    closed = 2 * s / 4 * (4 * 1 - 1 - x_hat_1 * x_hat_1)
+    assert E.bn_gradient_answer() == pytest.approx(closed, rel=1e-12)
+    # the folded bias: torch's Linear + BatchNorm1d (eval) at x = 0, and the formula
+    linear, norm = torch.nn.Linear(1, 1).double(), torch.nn.BatchNorm1d(1, dtype=F64).eval()
+    with torch.no_grad():
+        linear.weight.fill_(2.0), linear.bias.fill_(1.0)
+        norm.weight.fill_(0.5), norm.bias.fill_(1.0)
+        norm.running_mean.fill_(3.0), norm.running_var.fill_(4.0)
+        at_zero = float(norm(linear(torch.zeros(1, 1, dtype=F64)))[0, 0])
+    assert E.folded_bias_answer() == pytest.approx(at_zero, rel=1e-12)
+    assert E.folded_bias_answer() == pytest.approx(0.5 * (1 - 3) / math.sqrt(4 + 1e-5) + 1)
+    # σ/√B halves when B is four times larger
+    assert E.halving_batch_answer() == 4 * 16
+    assert E.halving_batch_answer(9) == 36
+
+
+def test_choice_answers_by_another_route() -> None:
+    import math
+
+    from dlbasics.batch_norm import experiments as E
+
+    # which change of the batch moves the first example's output: with torch's kernel
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(8, 1, generator=gen, dtype=F64)
+
+    def first(batch: torch.Tensor, where: int = 0) -> float:
+        return float(torch.nn.functional.batch_norm(batch, None, None, training=True)[where, 0])
+
+    new = torch.tensor([[3.0]], dtype=F64)
+    moved = [
+        abs(first(x + 5) - first(x)),
+        abs(first(x * 3) - first(x)),
+        abs(first(x.flip(0), 7) - first(x)),
+        abs(first(torch.cat([x[:-1], new])) - first(x)),
+    ]
+    assert len(moved) == len(E.BATCH_CHANGES)
+    assert E.batch_dependence_answer() == max(range(4), key=moved.__getitem__)
+    assert sorted(moved)[-2] < 1e-4 < max(moved)
+    # what BN does at rate 50, shortened to 300 steps: the same network with torch's
+    # BatchNorm1d, judged from its raw training record
+    steps = 300
+    torch.manual_seed(0)
+    model = E._MLP(bn="before", norm=torch.nn.BatchNorm1d)
+    record = E._train(model, E.digits(), 50.0, steps, 0)
+    final_loss = float(record["train_loss"][-1])
+    final_acc = float(record["test_acc"][-5:].mean())
+    expected = (
+        "diverges"
+        if not math.isfinite(final_loss) or final_loss > 2 * math.log(10)
+        else ("passes 90 %" if final_acc >= 0.9 else "stays below 90 %")
+    )
+    assert E.highest_rate_answer(steps=steps) == E.VERDICTS.index(expected)

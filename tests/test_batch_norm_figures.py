@@ -120,3 +120,60 @@ def test_small_training_experiments_run() -> None:
     assert stats["m"] == 60 * 8 * 8
     assert abs(stats["mean_after"]).max() < 1e-5
     assert abs(stats["std_after"] - 1).max() < 1e-3
+
+
+def test_explorer_readouts_are_the_librarys_numbers(small_training: None, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import math
+    import re
+
+    import numpy as np
+    import torch
+
+    from dlbasics import plotting
+
+    lrs = (0.5, 80.0)
+    data = experiments.learning_rate_explorer(lrs=lrs, steps=30)
+    gb = experiments.sigmoid_explorer(gammas=(1.0, 4.0), betas=(-2.0, 0.0))
+    plotting.figures_as_files(tmp_path)
+    try:
+        lr_html = figures.plot_learning_rate_explorer.__wrapped__(data)
+        gb_html = figures.plot_sigmoid_explorer.__wrapped__(gb)
+        assert "<img" in figures.plot_learning_rate_run.__wrapped__(data, 80.0)
+    finally:
+        plotting.figures_as_files(None)
+
+    def frames(html: str) -> list[dict[str, str]]:
+        return json.loads(re.search(r'frames">(.*?)</script>', html).group(1))
+
+    lr_frames = frames(lr_html)
+    assert len(lr_frames) == len(lrs)
+    for frame, lr in zip(lr_frames, lrs, strict=True):
+        assert frame["readout"].startswith(f"lr = {lr:g}, after 30 steps.")
+        for name, bn in (("without BN", "none"), ("with BN", "before")):
+            run = data["runs"][(lr, bn)]
+            acc, loss = float(np.mean(run["test_acc"][-5:])), float(run["train_loss"][-1])
+            assert f"{name}: test accuracy {acc:.2f}, training loss {loss:.2g}" in frame["readout"]
+            if loss > 2 * math.log(10):
+                assert f"{loss:.2g}, diverges" in frame["readout"]
+    # the sigmoid explorer: x̂ is what the trained BN layer normalises (γx̂ + β is its output)
+    model = experiments._trained_mlp(experiments.learning_rate_sweep(), 0.5, "before")
+    with torch.no_grad():
+        out = model.layers(experiments.digits().x_test)[1][gb["layer"]][:, gb["unit"]]
+    gamma, beta = gb["learned"]
+    np.testing.assert_allclose(gamma * gb["x_hat"] + beta, out.double().numpy(), atol=1e-5)
+    combos = [(g, b) for g in (1.0, 4.0) for b in (-2.0, 0.0)]  # the last slider fastest
+    gb_frames = frames(gb_html)
+    assert len(gb_frames) == len(combos)
+    for frame, (g, b) in zip(gb_frames, combos, strict=True):
+        z = torch.as_tensor(g * gb["x_hat"] + b)
+        s = torch.sigmoid(z)
+        linear = float((z.abs() < 1).double().mean())
+        saturated = float(((s < 0.05) | (s > 0.95)).double().mean())
+        assert frame["readout"] == (
+            f"γ = {g:g}, β = {b:g}: {linear:.0%} of the inputs in (−1, 1), {saturated:.0%} "
+            f"saturated (σ below 0.05 or above 0.95); output mean {float(s.mean()):.2f}, "
+            f"sd {float(s.std(unbiased=False)):.2f}"
+        )
+        counts = gb["frames"][(g, b)]
+        assert counts["z_counts"].sum() == counts["s_counts"].sum() == len(gb["x_hat"])

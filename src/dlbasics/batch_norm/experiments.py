@@ -40,30 +40,48 @@ from dlbasics.training import (
 )
 
 __all__ = [
+    "BATCH_CHANGES",
+    "EXPLORER_BETAS",
+    "EXPLORER_GAMMAS",
+    "EXPLORER_LRS",
     "GROUPS",
     "PATH_MEASURES",
     "SHIFTS",
+    "VERDICTS",
+    "batch_dependence_answer",
     "batch_mean_sd",
     "batch_noise",
     "batch_variance_sd",
+    "bn_gradient_answer",
+    "bn_output_answer",
     "conv_training",
     "covariate_shift",
     "covariate_shift_details",
     "elongated_bowl",
     "eval_mode_pitfall",
     "feature_map_statistics",
+    "folded_bias_answer",
     "folding_check",
     "gamma_beta",
     "ghost_batches",
+    "halving_batch_answer",
+    "highest_rate_answer",
     "identity_check",
     "input_scaling",
+    "learning_rate_explorer",
+    "learning_rate_run",
     "learning_rate_sweep",
     "momentum_weights",
     "noisy_batch_norm",
     "ours_vs_torch",
     "placement",
+    "run_verdict",
+    "running_mean_answer",
     "running_statistics",
+    "running_var_answer",
     "scale_invariance",
+    "sigmoid_explorer",
+    "sigmoid_input_stats",
     "small_batches",
     "steps_to_accuracy",
     "test_time_statistics",
@@ -1359,3 +1377,239 @@ def training_path_phases(
         out["whole"][key] = (whole[0], whole[1])
         out["matched"][key] = (matched[0], matched[1])
     return out
+
+
+# --- Explorables: the learning rate, and γ and β in front of a sigmoid -------------------------
+
+_SWEEP_LRS = (0.05, 0.5, 3.0, 15.0)  # the defaults of learning_rate_sweep (a test checks)
+_SWEEP_STEPS = 1500
+
+#: The learning rates of the learning-rate explorable: the sweep's four and two more.
+EXPLORER_LRS = (0.05, 0.5, 3.0, 7.0, 15.0, 50.0)
+
+#: What a training run did, as `run_verdict` names it.
+VERDICTS = ("passes 90 %", "stays below 90 %", "diverges")
+
+
+def run_verdict(run: dict[str, Any]) -> str:
+    """One of `VERDICTS` for a training record: "diverges" when the final training loss is not
+    finite or above twice the chance level ln 10 (the network predicts confidently and
+    wrongly); "passes 90 %" when the final test accuracy (mean of the last 5 evaluations)
+    reaches 0.9; "stays below 90 %" otherwise."""
+    loss = float(run["train_loss"][-1])
+    if not math.isfinite(loss) or loss > 2 * math.log(10):
+        return VERDICTS[2]
+    return VERDICTS[0] if _mean_acc(run) >= 0.9 else VERDICTS[1]
+
+
+@cached
+@torch_threads(1)
+def learning_rate_run(
+    lr: float, bn: str, steps: int = _SWEEP_STEPS, seed: int = 0
+) -> dict[str, Any]:
+    """One run of the sigmoid MLP at rate `lr` with (`bn="before"`) or without (`"none"`) BN:
+    the step, test accuracy and smoothed training loss every 25 steps. Taken from
+    `learning_rate_sweep` where the sweep has this run; trained the same way otherwise."""
+    run = None
+    if lr in _SWEEP_LRS and steps == _SWEEP_STEPS and bn in ("none", "before"):
+        sweep = learning_rate_sweep(seed=seed)
+        if lr in sweep["lrs"] and sweep["steps"] == steps:  # (tests shrink the sweep)
+            run = sweep["runs"][(lr, bn)]
+    if run is None:
+        torch.manual_seed(seed)
+        run = _train(_MLP(bn=bn), digits(), lr, steps, seed)
+    return {key: run[key] for key in ("step", "test_acc", "train_loss")}
+
+
+@cached
+@torch_threads(1)
+def learning_rate_explorer(
+    lrs: tuple[float, ...] = EXPLORER_LRS, steps: int = _SWEEP_STEPS, seed: int = 0
+) -> dict[str, Any]:
+    """For every rate of `lrs`, with and without BN: the training record of
+    `learning_rate_run`, its final test accuracy (mean of the last 5 evaluations), its final
+    smoothed training loss and its `run_verdict`."""
+    runs = {}
+    for lr in lrs:
+        for bn in ("none", "before"):
+            run = learning_rate_run(lr, bn, steps, seed)
+            runs[(lr, bn)] = {
+                **run,
+                "final_acc": _mean_acc(run),
+                "final_loss": float(run["train_loss"][-1]),
+                "verdict": run_verdict(run),
+            }
+    return {"lrs": list(lrs), "steps": steps, "runs": runs}
+
+
+#: The γ and β of the sigmoid explorable.
+EXPLORER_GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0)
+EXPLORER_BETAS = (-4.0, -2.0, 0.0, 2.0, 4.0)
+
+_Z_EDGES = np.linspace(-22, 22, 45)  # histogram bins of z = γx̂ + β (outliers in the end bins)
+_S_EDGES = np.linspace(0, 1, 26)  # ... and of σ(z)
+
+
+def sigmoid_input_stats(x_hat: Any, gamma: float, beta: float) -> dict[str, float]:
+    """For z = γx̂ + β in front of a sigmoid: the share of z in (−1, 1), where σ is nearly
+    linear; the share with σ(z) outside (0.05, 0.95), where it saturates; and the mean and
+    standard deviation of σ(z)."""
+    z = gamma * np.asarray(x_hat, dtype=float) + beta
+    s = 1 / (1 + np.exp(-z))
+    return {
+        "linear_share": float(np.mean(np.abs(z) < 1)),
+        "saturated_share": float(np.mean((s < 0.05) | (s > 0.95))),
+        "output_mean": float(s.mean()),
+        "output_sd": float(s.std()),
+    }
+
+
+@cached
+@torch_threads(1)
+def sigmoid_explorer(
+    gammas: tuple[float, ...] = EXPLORER_GAMMAS,
+    betas: tuple[float, ...] = EXPLORER_BETAS,
+    lr: float = 0.5,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The normalised input x̂ of the page's unit (`learning_rate_sweep`'s unit: sigmoid 0
+    of the third hidden layer) over the test set, in the BN network trained at `lr`
+    (evaluation mode, running statistics), and for every (γ, β): histograms of γx̂ + β and of
+    σ(γx̂ + β), and `sigmoid_input_stats`. Also the γ and β the network learned for that
+    unit."""
+    data = digits()
+    sweep = learning_rate_sweep(seed=seed)
+    model = _trained_mlp(sweep, lr, "before")
+    layer, unit = sweep["unit"]
+    norm = cast(BatchNorm1d, model.norms[layer])
+    with torch.no_grad():
+        z = model.linears[layer](model.layers(data.x_test)[2][layer])
+        assert norm.running_mean is not None and norm.running_var is not None
+        x_hat = batch_norm(z, norm.running_mean, norm.running_var, eps=norm.eps)[:, unit]
+    x_hat_np = x_hat.double().numpy()
+    frames = {}
+    for gamma in gammas:
+        for beta in betas:
+            pre = np.clip(gamma * x_hat_np + beta, _Z_EDGES[0], _Z_EDGES[-1])
+            frames[(gamma, beta)] = {
+                "z_counts": np.histogram(pre, _Z_EDGES)[0],
+                "s_counts": np.histogram(1 / (1 + np.exp(-pre)), _S_EDGES)[0],
+                **sigmoid_input_stats(x_hat_np, gamma, beta),
+            }
+    return {
+        "x_hat": x_hat_np,
+        "z_edges": _Z_EDGES,
+        "s_edges": _S_EDGES,
+        "frames": frames,
+        "learned": (norm.weight[unit].item(), norm.bias[unit].item()),
+        "layer": layer,
+        "unit": unit,
+    }
+
+
+# --- Exercises: every answer computed by the library ------------------------------------------
+
+_X = (1.0, 2.0, 3.0, 6.0)  # the exercises' batch of one unit
+
+
+def _column(values: tuple[float, ...]) -> Tensor:
+    return torch.tensor(values, dtype=torch.float64).reshape(-1, 1)
+
+
+def bn_output_answer(
+    x: tuple[float, ...] = _X, gamma: float = 2.0, beta: float = 1.0, index: int = 3
+) -> float:
+    """Training-mode BN of the batch `x` (one unit) with ε = 0: the output for `x[index]`."""
+    y = batch_norm(_column(x), None, None, _column((gamma,))[0], _column((beta,))[0], True, eps=0.0)
+    return float(y[index, 0])
+
+
+def running_mean_answer(x: tuple[float, ...] = _X, momentum: float = 0.1) -> float:
+    """`running_mean` of our BatchNorm1d after one training step on `x`, from 0."""
+    bn = BatchNorm1d(1, momentum=momentum, dtype=torch.float64)
+    bn(_column(x))
+    return float(cast(Tensor, bn.running_mean)[0])
+
+
+def running_var_answer(x: tuple[float, ...] = _X, momentum: float = 0.1) -> float:
+    """`running_var` of our BatchNorm1d after one training step on `x`, from 1."""
+    bn = BatchNorm1d(1, momentum=momentum, dtype=torch.float64)
+    bn(_column(x))
+    return float(cast(Tensor, bn.running_var)[0])
+
+
+def bn_gradient_answer(
+    x: tuple[float, ...] = _X, gamma: float = 2.0, upstream: tuple[float, ...] = (1, 0, 0, 0)
+) -> float:
+    """∂L/∂x₁ of training-mode BN (ε = 0) when ∂L/∂y = `upstream`, through the library's
+    hand-written backward pass."""
+    leaf = _column(x).requires_grad_()
+    y = batch_norm(leaf, None, None, _column((gamma,))[0], None, training=True, eps=0.0)
+    y.backward(_column(upstream))
+    return float(cast(Tensor, leaf.grad)[0, 0])
+
+
+def folded_bias_answer(
+    w: float = 2.0,
+    b: float = 1.0,
+    mean: float = 3.0,
+    var: float = 4.0,
+    gamma: float = 0.5,
+    beta: float = 1.0,
+) -> float:
+    """The bias of `fold_batch_norm` for the layer z = w·x + b followed by BN in evaluation
+    mode with running statistics (`mean`, `var`) and parameters γ, β."""
+    linear = nn.Linear(1, 1).double()
+    norm = BatchNorm1d(1, dtype=torch.float64).eval()
+    with torch.no_grad():
+        linear.weight.fill_(w), linear.bias.fill_(b)
+        norm.weight.fill_(gamma), norm.bias.fill_(beta)
+        cast(Tensor, norm.running_mean).fill_(mean), cast(Tensor, norm.running_var).fill_(var)
+    return cast(Tensor, fold_batch_norm(linear, norm).bias)[0].item()
+
+
+def halving_batch_answer(b: int = 16) -> int:
+    """The smallest batch whose batch mean has half the standard deviation of a batch of `b`,
+    for an unlimited population (N → ∞: no finite-population correction)."""
+    n = 10**12
+    target = batch_mean_sd(1.0, n, b) / 2
+    size = b
+    while batch_mean_sd(1.0, n, size) > target * (1 + 1e-9):
+        size += 1
+    return size
+
+
+#: The changes of a batch in the batch-dependence exercise, applied to examples 1 to m.
+BATCH_CHANGES = (
+    "add 5 to every value of the unit",
+    "multiply every value of the unit by 3",
+    "reverse the order of the examples",
+    "replace the last example by a new one",
+)
+
+
+def batch_dependence_answer(seed: int = 0) -> int:
+    """Which of `BATCH_CHANGES` moves the training-mode BN output of the first example
+    (by more than 10⁻⁴, with ε = 10⁻⁵): the index of the only one that does."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(8, 1, generator=gen, dtype=torch.float64)
+    new = torch.randn(1, 1, generator=gen, dtype=torch.float64)
+    changed = [  # (the changed batch, where the first example is now)
+        (x + 5, 0),
+        (x * 3, 0),
+        (x.flip(0), len(x) - 1),
+        (torch.cat([x[:-1], new]), 0),
+    ]
+    before = batch_norm(x, None, None, training=True)[0]
+    moved = [
+        bool((batch_norm(c, None, None, training=True)[i] - before).abs() > 1e-4)
+        for c, i in changed
+    ]
+    if moved.count(True) != 1:
+        raise ValueError(f"expected exactly one change to move the output, got {moved}")
+    return moved.index(True)
+
+
+def highest_rate_answer(lr: float = 50.0, steps: int = _SWEEP_STEPS) -> int:
+    """What the BN network does at rate `lr`: the index of its `run_verdict` in `VERDICTS`."""
+    return VERDICTS.index(run_verdict(learning_rate_run(lr, "before", steps)))

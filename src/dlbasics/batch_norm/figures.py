@@ -20,15 +20,20 @@ from dlbasics.plotting import COLORS
 
 __all__ = [
     "BN_COLORS",
+    "draw_learning_rate_frame",
+    "draw_sigmoid_frame",
     "plot_batch_noise",
     "plot_computation_graph",
     "plot_conv_training",
     "plot_elongated_bowl",
     "plot_input_scaling",
     "plot_learned_gamma_beta",
+    "plot_learning_rate_explorer",
+    "plot_learning_rate_run",
     "plot_learning_rate_sweep",
     "plot_noisy_batch_norm",
     "plot_placement",
+    "plot_sigmoid_explorer",
     "plot_test_time_statistics",
     "plot_training_path",
     "plot_unit_distribution",
@@ -677,4 +682,123 @@ def table_small_batches(result: dict[str, Any], verdicts: dict[str, str]) -> str
             "against LayerNorm, paired",
         ],
         rows,
+    )
+
+
+# --- Explorables ------------------------------------------------------------------------------
+
+
+def draw_learning_rate_frame(data: dict[str, Any], lr: float) -> Any:
+    """One frame of the learning-rate explorable: test accuracy and training loss against
+    steps at rate `lr`, with and without BN."""
+    import math
+
+    from dlbasics.plotting import new_figure
+
+    fig, (a, b) = new_figure(1, 2, width=7.6, height=3.0, sharex=True)
+    for bn in ("none", "before"):
+        run = data["runs"][(lr, bn)]
+        a.plot(run["step"], run["test_acc"], color=BN_COLORS[bn], label=_NAMES[bn])
+        # step 0 has no training loss yet
+        b.plot(run["step"][1:], run["train_loss"][1:], color=BN_COLORS[bn], label=_NAMES[bn])
+    b.axhline(math.log(10), linestyle=":", color=BN_COLORS["reference"], label="chance: ln 10")
+    a.set(ylim=(0, 1), xlabel="training step", ylabel="test accuracy")
+    a.set_title(f"learning rate {lr:g}")
+    b.set(yscale="log", ylim=(5e-4, 60), xlabel="training step", ylabel="training loss")
+    _no_minor_labels(b)
+    b.legend(loc="lower left")  # one legend for both panels: the curves fill the left one's corners
+    return fig
+
+
+def _learning_rate_readout(data: dict[str, Any], lr: float) -> str:
+    parts = []
+    for bn in ("none", "before"):
+        run = data["runs"][(lr, bn)]
+        parts.append(
+            f"{_NAMES[bn]}: test accuracy {run['final_acc']:.2f}, training loss "
+            f"{run['final_loss']:.2g}, {run['verdict']}"
+        )
+    return f"lr = {lr:g}, after {data['steps']} steps. " + "; ".join(parts)
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_learning_rate_run(data: dict[str, Any], lr: float) -> str:
+    """One rate of the learning-rate explorable as a plain figure."""
+    from dlbasics.plotting import to_svg
+
+    return to_svg(
+        draw_learning_rate_frame(data, lr),
+        alt=f"Test accuracy and training loss against steps at learning rate {lr:g}, with "
+        f"and without BN. {_learning_rate_readout(data, lr)}",
+    )
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_learning_rate_explorer(data: dict[str, Any], default: float = 3.0) -> str:
+    """A slider for the learning rate over
+    [`draw_learning_rate_frame`][dlbasics.batch_norm.figures.draw_learning_rate_frame]."""
+    from dlbasics.plotting import Slider, explorable
+
+    lrs = tuple(data["lrs"])
+    return explorable(
+        lambda lr: draw_learning_rate_frame(data, lr),
+        [Slider("lr", "learning rate", lrs, default if default in lrs else lrs[0], "{:g}")],
+        alt=lambda lr: (
+            f"Test accuracy and training loss against steps of the sigmoid network with and "
+            f"without BN at learning rate {lr:g}. {_learning_rate_readout(data, lr)}"
+        ),
+        readout=lambda lr: _learning_rate_readout(data, lr),
+    )
+
+
+def draw_sigmoid_frame(data: dict[str, Any], gamma: float, beta: float) -> Any:
+    """One frame of the γ/β explorable: the share of test images per bin of z = γx̂ + β with
+    the sigmoid over it, and per bin of σ(z)."""
+    from dlbasics.plotting import new_figure
+
+    frame = data["frames"][(gamma, beta)]
+    n = len(data["x_hat"])
+    z_edges, s_edges = data["z_edges"], data["s_edges"]
+    fig, (a, b) = new_figure(1, 2, width=7.6, height=3.0)
+    a.axvspan(-1, 1, color=BN_COLORS["reference"], alpha=0.25, linewidth=0, label="(−1, 1)")
+    a.stairs(frame["z_counts"] / n, z_edges, fill=True, color=BN_COLORS["before"], alpha=0.8)
+    zs = np.linspace(z_edges[0], z_edges[-1], 200)
+    a.plot(zs, 1 / (1 + np.exp(-zs)), color=_INK, linestyle="--", label="σ(z)")
+    a.set(xlim=(z_edges[0], z_edges[-1]), ylim=(0, 1.02), xlabel="z = γx̂ + β")
+    a.set(ylabel="share of test images", title=f"γ = {gamma:g}, β = {beta:g}")
+    a.legend(loc="upper left")
+    b.stairs(frame["s_counts"] / n, s_edges, fill=True, color=BN_COLORS["before"], alpha=0.8)
+    b.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="sigmoid output σ(z)", title="the unit's output")
+    return fig
+
+
+def _sigmoid_readout(data: dict[str, Any], gamma: float, beta: float) -> str:
+    f = data["frames"][(gamma, beta)]
+    return (
+        f"γ = {gamma:g}, β = {beta:g}: {f['linear_share']:.0%} of the inputs in (−1, 1), "
+        f"{f['saturated_share']:.0%} saturated (σ below 0.05 or above 0.95); output mean "
+        f"{f['output_mean']:.2f}, sd {f['output_sd']:.2f}"
+    )
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_sigmoid_explorer(data: dict[str, Any]) -> str:
+    """Sliders for γ and β over
+    [`draw_sigmoid_frame`][dlbasics.batch_norm.figures.draw_sigmoid_frame]."""
+    from dlbasics.plotting import Slider, explorable
+
+    gammas = tuple(sorted({g for g, _ in data["frames"]}))
+    betas = tuple(sorted({b for _, b in data["frames"]}))
+    return explorable(
+        lambda gamma, beta: draw_sigmoid_frame(data, gamma, beta),
+        [
+            Slider("gamma", "γ", gammas, 1.0 if 1.0 in gammas else gammas[0], "{:g}"),
+            Slider("beta", "β", betas, 0.0 if 0.0 in betas else betas[0], "{:g}"),
+        ],
+        alt=lambda gamma, beta: (
+            f"Histogram of a sigmoid unit's input gamma times x-hat plus beta over the test "
+            f"set, under the sigmoid curve, and histogram of its output. "
+            f"{_sigmoid_readout(data, gamma, beta)}"
+        ),
+        readout=lambda gamma, beta: _sigmoid_readout(data, gamma, beta),
     )
