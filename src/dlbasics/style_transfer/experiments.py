@@ -119,7 +119,7 @@ HERO_STEPS = 300
 """Evaluations of the showcase: the command line's default."""
 HERO_CONTENT_WEIGHT = 1.0
 HERO_TV_WEIGHT = 1e6
-SCRUB_EVALUATIONS = (1, 2, 3, 5, 8, 12, 20, 30, 45, 60, 80, 100, 130, 160, 200, 250, 300)
+SCRUB_EVALUATIONS = (1, 2, 3, 5, 8, 13, 20, 30, 50, 80, 130, 200, 300)
 """The evaluations of the showcase whose image the page's scrubber shows (one run keeps
 them all)."""
 STUDY_SIZE = 64

@@ -24,11 +24,16 @@ from dlbasics.style_transfer.experiments import precision_differences
 __all__ = [
     "IMAGE_COLORS",
     "REPRESENTATION_COLORS",
+    "SCRUB_SIDE",
+    "draw_showcase_frame",
+    "draw_weight_frame",
     "plot_histories",
     "plot_images",
     "plot_line_search",
     "plot_probe",
     "plot_showcase",
+    "plot_showcase_explorer",
+    "plot_weight_explorer",
     "table_layer_shares",
     "text_precision",
 ]
@@ -224,3 +229,138 @@ def text_precision(comparison: dict[str, Any]) -> str:
     ]
     headers = ["run", "time per evaluation", "final loss", "mean difference from float32 (of 255)"]
     return markdown_table(headers, rows)
+
+
+# The explorables ---------------------------------------------------------------------------
+
+_INK = "#8a8a8a"  # the palette's ink: swapped for each palette's text colour
+
+
+def _image_axis(ax: Any, image: np.ndarray, title: str) -> None:
+    # "none": the image goes into the SVG at its own resolution (small), the browser scales it
+    ax.imshow(image, interpolation="none")
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+
+
+def draw_weight_frame(data: dict[float, dict[str, Any]], ratio: float) -> Any:
+    """One frame of the weight explorable: the result at log₁₀(α/β) = `ratio`, and the final
+    unweighted content and style losses of every ratio, this one marked."""
+    from dlbasics.plotting import new_figure
+
+    ratios = sorted(data)
+    cell = data[ratio]
+    fig, (a, b) = new_figure(1, 2, width=7.2, height=3.3, gridspec_kw={"width_ratios": [1, 1.6]})
+    _image_axis(a, cell["image"], f"log₁₀(α/β) = {ratio:g}")
+    color = IMAGE_COLORS["grace_hopper"]
+    for key, style, label in (("content_end", "-", "content"), ("style_end", "--", "style")):
+        b.plot(ratios, [data[r][key] for r in ratios], style, color=color, marker="o", label=label)
+        b.plot(ratio, cell[key], "o", ms=11, mfc="none", mec=_INK, mew=2)
+    b.axvline(ratio, color=_INK, lw=1, ls=":")
+    b.set(yscale="log", xlabel="log₁₀(α/β)", ylabel="loss at the end (unweighted)")
+    b.legend(loc="center right")
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_weight_explorer(data: dict[float, dict[str, Any]]) -> str:
+    """A slider for log₁₀(α/β) over
+    [`draw_weight_frame`][dlbasics.style_transfer.figures.draw_weight_frame]."""
+    from dlbasics.plotting import Slider, explorable
+
+    ratios = tuple(sorted(data))
+    steps = len(next(iter(data.values()))["history"]["total"])
+
+    def readout(ratio: float) -> str:
+        cell = data[ratio]
+        return (
+            f"α/β = {10**ratio:.3g} (β = {cell['beta']:.3g}): after {steps} evaluations the "
+            f"content loss is {cell['content_end']:.3g} and the style loss "
+            f"{cell['style_end']:.3g} (unweighted)"
+        )
+
+    return explorable(
+        lambda ratio: draw_weight_frame(data, ratio),
+        [Slider("ratio", "log₁₀(α/β)", ratios, ratios[len(ratios) // 2], "{:g}")],
+        alt=lambda ratio: (
+            f"The portrait stylised with content-to-style weight ratio 10 to the {ratio:g}, "
+            f"and the final content and style losses of every ratio: {readout(ratio)}"
+        ),
+        readout=readout,
+    )
+
+
+SCRUB_SIDE = 96
+"""Shorter side at which the scrubber shows the showcase's images: half its 192 px, so that
+each frame stays a few tens of kilobytes."""
+
+
+def _thumbnail(image: np.ndarray, side: int) -> np.ndarray:
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    scale = side / min(h, w)
+    size = (round(w * scale), round(h * scale))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+
+
+def draw_showcase_frame(data: dict[str, Any], evaluation: int) -> Any:
+    """One frame of the scrubber: the showcase's image of evaluation `evaluation` (at
+    `SCRUB_SIDE` px), and its loss curves with a cursor there."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    from dlbasics.plotting import new_figure
+
+    h = data["history"]
+    image = _thumbnail(data["images"][evaluation], SCRUB_SIDE)
+    fig, (a, b) = new_figure(1, 2, width=7.6, height=3.4, gridspec_kw={"width_ratios": [1, 2]})
+    _image_axis(a, image, f"evaluation {evaluation}")
+    x = np.arange(1, len(h["total"]) + 1)
+    color = IMAGE_COLORS["grace_hopper"]
+    for key, style in (("total", "-"), ("style", "--"), ("content", ":")):
+        values = np.asarray(h[key], dtype=float)
+        shown = values > 0  # the content term is 0 at the start: off a log axis
+        b.plot(x[shown], values[shown], style, color=color, label=key, lw=1.4)
+    b.axvline(evaluation, color=_INK, lw=1)
+    b.plot(evaluation, h["total"][evaluation - 1], "o", ms=9, mfc="none", mec=_INK, mew=2)
+    b.set(yscale="log", xlabel="evaluation", ylabel="weighted loss")
+    b.yaxis.set_major_locator(LogLocator(numticks=5))
+    b.yaxis.set_minor_formatter(NullFormatter())
+    b.legend(loc="upper right")
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_showcase_explorer(data: dict[str, Any]) -> str:
+    """A slider over the showcase's evaluations for
+    [`draw_showcase_frame`][dlbasics.style_transfer.figures.draw_showcase_frame]."""
+    from dlbasics.plotting import Slider, explorable
+
+    h = data["history"]
+    evaluations = tuple(data["evaluations"])
+
+    def readout(evaluation: int) -> str:
+        k = evaluation - 1
+        return (
+            f"evaluation {evaluation} of {len(h['total'])}: total loss {h['total'][k]:.3g} "
+            f"({h['total'][k] / h['total'][0]:.1%} of the start), style {h['style'][k]:.3g}, "
+            f"content {h['content'][k]:.3g}"
+        )
+
+    return explorable(
+        lambda evaluation: draw_showcase_frame(data, evaluation),
+        [
+            Slider(
+                "evaluation",
+                "evaluation",
+                evaluations,
+                30 if 30 in evaluations else evaluations[-1],
+                "{:d}",
+            )
+        ],
+        alt=lambda evaluation: (
+            f"The showcase's image at evaluation {evaluation}, and its loss curves with a "
+            f"cursor there: {readout(evaluation)}"
+        ),
+        readout=readout,
+    )
