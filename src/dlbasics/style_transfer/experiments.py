@@ -826,7 +826,10 @@ def weight_explorer(
     Returns:
         `{log10(α/β): {"beta", "image", "history", "content_end", "style_end"}}`.
     """
-    return {round(float(-np.log10(beta)), 2): _sweep_cell(beta, size, steps) for beta in betas}
+    # + 0.0: log₁₀(α/β) of β = 1 is 0, not -0
+    return {
+        round(float(-np.log10(beta)), 2) + 0.0: _sweep_cell(beta, size, steps) for beta in betas
+    }
 
 
 # Does pretraining matter? -----------------------------------------------------------------
