@@ -168,9 +168,9 @@ def test_early_drop_answer_reads_the_history(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_weight_explorer_keys_and_shares_the_sweeps_runs() -> None:
     data = experiments.weight_explorer(betas=(1e-2, 1.0), size=16, steps=3)
-    assert sorted(data) == [0.0, 2.0]
+    assert sorted(data) == [1.0, 100.0]
     for ratio, cell in data.items():
-        assert cell["beta"] == pytest.approx(10**-ratio)
+        assert cell["beta"] == pytest.approx(1 / ratio)
         assert cell["style_end"] == pytest.approx(cell["history"]["style"][-1] / cell["beta"])
     assert set(experiments.GRID_RATIOS) <= set(experiments.EXPLORER_BETAS)
 

@@ -785,8 +785,8 @@ def optimizer_comparison() -> dict[str, dict[str, Any]]:
 GRID_RATIOS = (1e-2, 1e-1, 1.0)
 """The style weights β of the page's sweep, at content weight α = 1 (64 px)."""
 EXPLORER_BETAS = (1e-2, 10**-1.5, 1e-1, 10**-0.5, 1.0)
-"""The style weights β of the page's weight explorable, at α = 1: log₁₀(α/β) from 2 to 0
-in half decades (three of them are the sweep's runs)."""
+"""The style weights β of the page's weight explorable, at α = 1: α/β from 100 to 1 in
+half decades (three of them are the sweep's runs)."""
 
 
 def _sweep_cell(beta: float, size: int = SMALL_SIZE, steps: int = SMALL_STEPS) -> dict[str, Any]:
@@ -820,16 +820,13 @@ def weight_sweep() -> list[dict[str, Any]]:
 def weight_explorer(
     betas: tuple[float, ...] = EXPLORER_BETAS, size: int = SMALL_SIZE, steps: int = SMALL_STEPS
 ) -> dict[float, dict[str, Any]]:
-    """The sweep's transfer for every β of `betas` at α = 1, keyed by log₁₀(α/β) rounded to
-    a hundredth (the explorable's slider); the defaults share three runs with the sweep.
+    """The sweep's transfer for every β of `betas` at α = 1, keyed by the ratio α/β (the
+    explorable's slider); the defaults share three runs with the sweep.
 
     Returns:
-        `{log10(α/β): {"beta", "image", "history", "content_end", "style_end"}}`.
+        `{α/β: {"beta", "image", "history", "content_end", "style_end"}}`.
     """
-    # + 0.0: log₁₀(α/β) of β = 1 is 0, not -0
-    return {
-        round(float(-np.log10(beta)), 2) + 0.0: _sweep_cell(beta, size, steps) for beta in betas
-    }
+    return {1.0 / beta: _sweep_cell(beta, size, steps) for beta in betas}
 
 
 # Does pretraining matter? -----------------------------------------------------------------

@@ -244,27 +244,32 @@ def _image_axis(ax: Any, image: np.ndarray, title: str) -> None:
 
 
 def draw_weight_frame(data: dict[float, dict[str, Any]], ratio: float) -> Any:
-    """One frame of the weight explorable: the result at log₁₀(α/β) = `ratio`, and the final
+    """One frame of the weight explorable: the result at α/β = `ratio`, and the final
     unweighted content and style losses of every ratio, this one marked."""
+    from matplotlib.ticker import NullFormatter
+
     from dlbasics.plotting import new_figure
 
     ratios = sorted(data)
     cell = data[ratio]
     fig, (a, b) = new_figure(1, 2, width=7.2, height=3.3, gridspec_kw={"width_ratios": [1, 1.6]})
-    _image_axis(a, cell["image"], f"log₁₀(α/β) = {ratio:g}")
+    _image_axis(a, cell["image"], f"α/β = {ratio:.3g}")
     color = IMAGE_COLORS["grace_hopper"]
     for key, style, label in (("content_end", "-", "content"), ("style_end", "--", "style")):
         b.plot(ratios, [data[r][key] for r in ratios], style, color=color, marker="o", label=label)
         b.plot(ratio, cell[key], "o", ms=11, mfc="none", mec=_INK, mew=2)
     b.axvline(ratio, color=_INK, lw=1, ls=":")
-    b.set(yscale="log", xlabel="log₁₀(α/β)", ylabel="loss at the end (unweighted)")
+    b.set(xscale="log", yscale="log", xlabel="α/β (content weight / style weight)")
+    b.set(ylabel="loss at the end (unweighted)")
+    b.set_xticks(ratios, [f"{r:.3g}" for r in ratios])
+    b.xaxis.set_minor_formatter(NullFormatter())
     b.legend(loc="center right")
     return fig
 
 
 @cached  # the figure's HTML too: a warm build then draws nothing
 def plot_weight_explorer(data: dict[float, dict[str, Any]]) -> str:
-    """A slider for log₁₀(α/β) over
+    """A slider for α/β over
     [`draw_weight_frame`][dlbasics.style_transfer.figures.draw_weight_frame]."""
     from dlbasics.plotting import Slider, explorable
 
@@ -274,17 +279,17 @@ def plot_weight_explorer(data: dict[float, dict[str, Any]]) -> str:
     def readout(ratio: float) -> str:
         cell = data[ratio]
         return (
-            f"α/β = {10**ratio:.3g} (β = {cell['beta']:.3g}): after {steps} evaluations the "
+            f"α/β = {ratio:.3g} (β = {cell['beta']:.3g}): after {steps} evaluations the "
             f"content loss is {cell['content_end']:.3g} and the style loss "
             f"{cell['style_end']:.3g} (unweighted)"
         )
 
     return explorable(
         lambda ratio: draw_weight_frame(data, ratio),
-        [Slider("ratio", "log₁₀(α/β)", ratios, ratios[len(ratios) // 2], "{:g}")],
+        [Slider("ratio", "α/β", ratios, ratios[len(ratios) // 2], "{:.3g}")],
         alt=lambda ratio: (
-            f"The portrait stylised with content-to-style weight ratio 10 to the {ratio:g}, "
-            f"and the final content and style losses of every ratio: {readout(ratio)}"
+            f"The portrait stylised with content-to-style weight ratio {ratio:.3g}, and the "
+            f"final content and style losses of every ratio: {readout(ratio)}"
         ),
         readout=readout,
     )
@@ -323,7 +328,14 @@ def draw_showcase_frame(data: dict[str, Any], evaluation: int) -> Any:
         b.plot(x[shown], values[shown], style, color=color, label=key, lw=1.4)
     b.axvline(evaluation, color=_INK, lw=1)
     b.plot(evaluation, h["total"][evaluation - 1], "o", ms=9, mfc="none", mec=_INK, mew=2)
-    b.set(yscale="log", xlabel="evaluation", ylabel="weighted loss")
+    b.set(xscale="log", yscale="log", xlabel="evaluation", ylabel="weighted loss")
+    # the content term starts at 0 and rises through many decades: show the decades that
+    # the style and total terms span, and let it enter from below
+    low = min(min(h["style"]), min(h["total"]))
+    b.set_ylim(low / 3, max(h["total"]) * 2)
+    ticks = [t for t in (1, 3, 10, 30, 100, 300, 1000) if t <= len(x)]
+    b.set_xticks(ticks, [str(t) for t in ticks])
+    b.xaxis.set_minor_formatter(NullFormatter())
     b.yaxis.set_major_locator(LogLocator(numticks=5))
     b.yaxis.set_minor_formatter(NullFormatter())
     b.legend(loc="upper right")
@@ -352,7 +364,7 @@ def plot_showcase_explorer(data: dict[str, Any]) -> str:
         [
             Slider(
                 "evaluation",
-                "evaluation",
+                "k",
                 evaluations,
                 30 if 30 in evaluations else evaluations[-1],
                 "{:d}",
