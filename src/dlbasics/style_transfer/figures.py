@@ -295,8 +295,8 @@ def plot_weight_explorer(data: dict[float, dict[str, Any]]) -> str:
     )
 
 
-SCRUB_SIDE = 96
-"""Shorter side at which the scrubber shows the showcase's images: half its 192 px, so that
+SCRUB_SIDE = 80
+"""Shorter side at which the scrubber shows the showcase's images: half its 160 px, so that
 each frame stays a few tens of kilobytes."""
 
 
