@@ -1118,12 +1118,13 @@ def paper_style_factor_answer(layer: str = "conv3_1", size: int = STUDY_SIZE) ->
 
 
 GRADIENT_OPTIONS = (
-    "\\(\\frac{2}{N^3M}\\,(G - A)\\,F\\)",
-    "\\(\\frac{4}{N^2}\\,(G - A)\\,F\\)",
-    "\\(\\frac{4}{N^3M}\\,(G - A)\\,F\\)",
-    "\\(\\frac{4}{NM}\\,(G - A)\\,F\\)",
+    "2 (G − A) F / (N³ M)",
+    "4 (G − A) F / N²",
+    "4 (G − A) F / (N³ M)",
+    "4 (G − A) F / (N M)",
 )
-"""The options of the exercise on ∂L/∂F (Markdown), in the order of `gram_gradient_answer`."""
+"""The options of the exercise on ∂L/∂F (plain text, so that each radio button has a
+readable label), in the order of `gram_gradient_answer`."""
 
 
 def gram_gradient_answer(n: int = 3, m: int = 5, seed: int = 0) -> int:
