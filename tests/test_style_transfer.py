@@ -277,6 +277,32 @@ def test_transfer_style_lowers_the_loss(images: tuple[np.ndarray, np.ndarray]) -
         assert total[i] == pytest.approx(parts, rel=1e-5)
 
 
+def test_snapshots_are_the_images_of_shorter_runs(images: tuple[np.ndarray, np.ndarray]) -> None:
+    content, style = images
+    settings = {"size": 32, "style_layers": ("relu1_1", "relu2_1"), "progress": False}
+    result = nst.transfer_style(content, style, steps=7, snapshots=(1, 4, 7), **settings)
+    assert sorted(result.snapshots) == [1, 4, 7]
+    np.testing.assert_array_equal(result.snapshots[7], result.image)
+    # a run stopped after k evaluations ends on the image the longer run kept at k
+    for k in (1, 4):
+        shorter = nst.transfer_style(content, style, steps=k, **settings)
+        np.testing.assert_array_equal(result.snapshots[k], shorter.image)
+        assert shorter.history["total"] == result.history["total"][:k]
+    assert nst.transfer_style(content, style, steps=2, **settings).snapshots == {}
+
+
+def test_snapshots_must_be_a_sequence() -> None:
+    with pytest.raises(TypeError, match="snapshots"):
+        nst.transfer_style(
+            np.zeros((20, 20, 3), np.uint8),
+            np.zeros((20, 20, 3), np.uint8),
+            size=16,
+            steps=1,
+            snapshots=1,  # type: ignore[arg-type]
+            progress=False,
+        )
+
+
 @pytest.mark.parametrize(
     ("optimizer", "options"),
     [("lbfgs", {"line_search_fn": "strong_wolfe"}), ("lbfgs", {"max_iter": 3}), ("adam", {})],
@@ -421,6 +447,9 @@ BAD_INPUTS = [
     ({"init": "style"}, "init"),
     ({"precision": "float16"}, "precision"),
     ({"style_weight": -1.0}, "style_weight"),
+    ({"snapshots": (0,)}, "snapshots"),
+    ({"snapshots": (2,)}, "snapshots"),
+    ({"snapshots": (True,)}, "snapshots"),
     ({"content": np.zeros((8, 8), np.uint8)}, "content"),
     ({"content": np.zeros((20, 20, 4), np.uint8)}, "content"),
     ({"style": np.zeros((20, 20, 3), np.int32)}, "style"),

@@ -91,3 +91,93 @@ def test_finetune_accuracy_reports_train_and_test_per_seed(monkeypatch: pytest.M
         for scores in ft[part].values():
             assert len(scores[2]) == 2 and all(0 <= s <= 1 for s in scores[2])
     assert len(ft["probe"][2]) == 2
+
+
+# --- The exercises: every answer recomputed by another route ------------------------------
+
+
+def test_tutorial_name_answer_by_counting_convolutions() -> None:
+    # VGG19's configuration (Simonyan & Zisserman, table 1, column E): convolutions per block
+    convs = [2, 2, 4, 4, 4]
+    k = sum(convs[:3]) + 2  # conv4_2: after blocks 1-3, the second of block 4
+    options = experiments.TUTORIAL_NAME_OPTIONS
+    assert options[experiments.tutorial_name_answer()] == f"conv_{k}" == "conv_10"
+    assert experiments.tutorial_name_answer("conv1_1", ("conv_2", "conv_1")) == 1
+
+
+def test_paper_style_factor_is_n_squared_over_four() -> None:
+    assert experiments.paper_style_factor_answer() == pytest.approx(256**2 / 4, rel=1e-9)
+    # any layer: the paper's E_l is N_l²/4 times ours (relu1_1: 64 channels), at any size
+    assert experiments.paper_style_factor_answer("relu1_1", 32) == pytest.approx(
+        64**2 / 4, rel=1e-9
+    )
+
+
+def test_gram_gradient_answer_against_gradcheck_and_the_closed_form() -> None:
+    n, m = 3, 5
+    g = torch.Generator().manual_seed(1)
+    a = torch.rand(n, n, dtype=torch.float64, generator=g)
+    a = a + a.T  # a symmetric target, like a Gram matrix
+
+    def loss(f: torch.Tensor) -> torch.Tensor:  # ‖G − A‖²/N² with G = FFᵀ/(NM), in plain torch
+        return (((f @ f.T) / (n * m) - a) ** 2).sum() / n**2
+
+    f = torch.rand(n, m, dtype=torch.float64, generator=g, requires_grad=True)
+    assert torch.autograd.gradcheck(loss, (f,))
+    # the library's hand-written Gram backward, checked the same way
+    assert torch.autograd.gradcheck(
+        lambda x: nst.style_loss(x, a[None]), (f.detach().reshape(1, n, m, 1).requires_grad_(),)
+    )
+    (grad,) = torch.autograd.grad(loss(f), f)
+    gram = f.detach() @ f.detach().T / (n * m)
+    closed = 4 * (gram - a) @ f.detach() / (n**3 * m)
+    torch.testing.assert_close(grad, closed)
+    assert experiments.GRADIENT_OPTIONS[experiments.gram_gradient_answer()] == (
+        "4 (G − A) F / (N³ M)"
+    )
+    assert experiments.gram_gradient_answer(4, 7, seed=3) == experiments.gram_gradient_answer()
+
+
+def test_content_factor_grows_with_the_positions() -> None:
+    growth = experiments.content_factor_growth_answer()
+    # relu4_2 sits after three 2×2 poolings: M = ⌊H/8⌋·⌊W/8⌋ at each size
+    portrait = experiments._image(experiments.PAGE_CONTENT)
+    shapes = [nst.load_rgb(portrait, px).shape[2:] for px in (64, 128)]
+    m = [(h // 2 // 2 // 2) * (w // 2 // 2 // 2) for h, w in shapes]
+    assert growth == pytest.approx(m[1] / m[0], rel=1e-9)
+    assert growth == pytest.approx(4.0, rel=0.02)
+
+
+def test_block_parameters_by_closed_form_and_by_the_module() -> None:
+    assert experiments.block_parameters_answer() == 4 * (512 * 512 * 9 + 512)
+    assert experiments.block_parameters_answer(1) == (3 * 64 + 64 * 64) * 9 + 2 * 64
+    net = nst.vgg19_features(["relu5_4"])
+    convs = [mod for mod in net.modules() if isinstance(mod, torch.nn.Conv2d)]
+    assert sum(p.numel() for c in convs[-4:] for p in c.parameters()) == (
+        experiments.block_parameters_answer()
+    )
+
+
+def test_early_drop_answer_reads_the_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    history = [100.0, 90.0, 40.0, 50.0, 10.0, 0.0]  # falls by 100; 60 of it by evaluation 3
+    monkeypatch.setattr(experiments, "showcase", lambda: {"history": {"total": history}})
+    assert experiments.early_drop_answer(k=2) == 0  # 10 % of the fall
+    assert experiments.early_drop_answer(k=4) == 1  # 60 %: the best so far, not the last
+    assert experiments.early_drop_answer(k=5) == 2  # 90 %
+
+
+def test_weight_explorer_keys_and_shares_the_sweeps_runs() -> None:
+    data = experiments.weight_explorer(betas=(1e-2, 1.0), size=16, steps=3)
+    assert sorted(data) == [1.0, 100.0]
+    for ratio, cell in data.items():
+        assert cell["beta"] == pytest.approx(1 / ratio)
+        assert cell["style_end"] == pytest.approx(cell["history"]["style"][-1] / cell["beta"])
+    assert set(experiments.GRID_RATIOS) <= set(experiments.EXPLORER_BETAS)
+
+
+def test_showcase_explorer_keeps_the_runs_images() -> None:
+    data = experiments.showcase_explorer(size=16, steps=4, evaluations=(1, 4))
+    assert sorted(data["images"]) == [1, 4] and len(data["history"]["total"]) == 4
+    run = experiments.run_transfer(**experiments._showcase_settings(16, 4, (1, 4)))
+    np.testing.assert_array_equal(data["images"][4], run["image"])
+    assert set(experiments.SCRUB_EVALUATIONS) <= set(range(1, experiments.HERO_STEPS + 1))

@@ -76,3 +76,63 @@ def test_probe_and_line_search_plots_render() -> None:
     assert "<figure" in figures.plot_probe.__wrapped__(scores, alt="probe")  # type: ignore[attr-defined]
     ratios = {"grace_hopper": [1.0, 0.9, 1.1], "chelsea": [1.0, 1e6, 10.0]}
     assert "<figure" in figures.plot_line_search.__wrapped__(ratios, alt="ratios")  # type: ignore[attr-defined]
+
+
+def _frames(html: str) -> list[dict[str, str]]:
+    import json
+    import re
+
+    match = re.search(r'frames">(.*?)</script>', html)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dlbasics import plotting
+
+    betas = (1e-2, 1.0)
+    weights = experiments.weight_explorer(betas=betas, size=16, steps=3)
+    scrub = experiments.showcase_explorer(size=16, steps=5, evaluations=(1, 3, 5))
+    plotting.figures_as_files(tmp_path)
+    try:
+        weight_html = figures.plot_weight_explorer.__wrapped__(weights)
+        scrub_html = figures.plot_showcase_explorer.__wrapped__(scrub)
+    finally:
+        plotting.figures_as_files(None)
+    frames = _frames(weight_html)
+    assert len(frames) == len(betas)
+    for frame, beta in zip(frames, sorted(betas, reverse=True), strict=True):  # ratio ascending
+        run = experiments.run_transfer(
+            size=16,
+            steps=3,
+            style_weight=beta,
+            optimizer_options={"line_search_fn": "strong_wolfe"},
+        )
+        content, style = run["history"]["content"][-1], run["history"]["style"][-1] / beta
+        assert f"α/β = {1 / beta:.3g} " in frame["readout"]
+        assert f"content loss is {content:.3g} and the style loss {style:.3g}" in frame["readout"]
+    frames = _frames(scrub_html)
+    total = scrub["history"]["total"]
+    assert len(frames) == 3
+    for frame, k in zip(frames, (1, 3, 5), strict=True):
+        assert frame["readout"].startswith(f"evaluation {k} of 5: total loss {total[k - 1]:.3g} ")
+        assert f"({total[k - 1] / total[0]:.1%} of the start)" in frame["readout"]
+    assert "(100.0% of the start)" in frames[0]["readout"]
+
+
+def test_explorer_frames_are_light(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dlbasics import plotting
+
+    images = experiments.page_images(experiments.HERO_SIZE)
+    image = images[experiments.PAGE_CONTENT]
+    history = {"total": [3.0, 2.0, 1.0], "style": [2.0, 1.0, 0.5], "content": [0.0, 0.5, 0.4]}
+    data = {"evaluations": (1, 3), "images": {1: image, 3: image}, "history": history}
+    fig = figures.draw_showcase_frame(data, 3)
+    assert fig.get_size_inches()[0] <= 7.6
+    assert plotting.smallest_text_pt(fig) >= 10
+    plotting.figures_as_files(tmp_path)
+    try:
+        figures.plot_showcase_explorer.__wrapped__(data)
+    finally:
+        plotting.figures_as_files(None)
+    assert max(p.stat().st_size for p in tmp_path.iterdir()) < 80_000

@@ -289,10 +289,14 @@ class StyleTransferResult:
     Attributes:
         image: (H, W, 3) float32 array in [0, 1]: the last evaluated image, clipped.
         history: Per evaluation, the weighted losses `{"content", "style", "tv", "total"}`.
+        snapshots: For each evaluation count `k` asked for with `snapshots`, the image of
+            the `k`-th evaluation (clipped, like `image`): the one `history[...][k - 1]`
+            describes.
     """
 
     image: np.ndarray
     history: dict[str, list[float]] = field(default_factory=dict)
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class _BudgetSpent(Exception):
@@ -369,6 +373,17 @@ def _check_layer_weights(weights: Sequence[float] | None, n: int) -> tuple[float
             f"style_layer_weights must hold one weight per style layer ({n}), got {len(weights)}"
         )
     return tuple(_check_weight(w, "style_layer_weights") for w in weights)
+
+
+def _check_snapshots(snapshots: Sequence[int], steps: int) -> frozenset[int]:
+    if isinstance(snapshots, str) or not isinstance(snapshots, Sequence):
+        raise TypeError(f"snapshots must be a sequence of evaluation counts, got {snapshots!r}")
+    for k in snapshots:
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= steps:
+            raise ValueError(
+                f"snapshots must hold evaluation counts in [1, steps = {steps}], got {k!r}"
+            )
+    return frozenset(int(k) for k in snapshots)
 
 
 class _Objective:
@@ -448,6 +463,7 @@ def transfer_style(
     seed: int = 0,
     device: str | torch.device = "auto",
     precision: str = "float32",
+    snapshots: Sequence[int] = (),
     progress: bool = True,
 ) -> StyleTransferResult:
     r"""Learn an image with the content of `content` and the style of `style`.
@@ -496,6 +512,8 @@ def transfer_style(
             [`bfloat16_support`][dlbasics.style_transfer.bfloat16_support] says
             `"emulated"` a `RuntimeWarning` says to expect no gain; where it says `"none"`,
             a `ValueError`.
+        snapshots: Evaluation counts \(k\) (in 1 … `steps`) after which to keep a copy of
+            the image, e.g. to watch the optimisation: one run, not one per snapshot.
         progress: Show a tqdm bar.
 
     Returns:
@@ -514,6 +532,7 @@ def transfer_style(
     beta = _check_weight(style_weight, "style_weight")
     gamma = _check_weight(tv_weight, "tv_weight")
     layer_weights = _check_layer_weights(style_layer_weights, len(style_layers))
+    keep = _check_snapshots(snapshots, steps)
     if len(content_layers) + len(style_layers) == 0:
         raise ValueError("content_layers and style_layers are both empty: nothing to optimise")
     if features is None:
@@ -569,6 +588,7 @@ def transfer_style(
         else torch.optim.LBFGS([x], **options)
     )
     history: dict[str, list[float]] = {"content": [], "style": [], "tv": [], "total": []}
+    kept: dict[int, np.ndarray] = {}
     last = x.detach().clone()
     bar = tqdm(total=steps, desc="style transfer", unit="eval") if progress else None
 
@@ -583,6 +603,8 @@ def transfer_style(
         for key, value in (("content", lc), ("style", ls), ("tv", lt), ("total", total)):
             history[key].append(value.item())
         last = x.detach().clone()  # the image that `history[...][-1]` describes
+        if len(history["total"]) in keep:
+            kept[len(history["total"])] = _to_image(last)
         if bar is not None:
             bar.set_postfix(loss=f"{total.item():.4g}", refresh=False)
             bar.update(1)
@@ -602,7 +624,7 @@ def transfer_style(
     finally:
         if bar is not None:
             bar.close()
-    return StyleTransferResult(image=_to_image(last), history=history)
+    return StyleTransferResult(image=_to_image(last), history=history, snapshots=kept)
 
 
 # Section 4: what a Gram matrix measures --------------------------------------------------

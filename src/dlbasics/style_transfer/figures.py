@@ -24,11 +24,16 @@ from dlbasics.style_transfer.experiments import precision_differences
 __all__ = [
     "IMAGE_COLORS",
     "REPRESENTATION_COLORS",
+    "SCRUB_SIDE",
+    "draw_showcase_frame",
+    "draw_weight_frame",
     "plot_histories",
     "plot_images",
     "plot_line_search",
     "plot_probe",
     "plot_showcase",
+    "plot_showcase_explorer",
+    "plot_weight_explorer",
     "table_layer_shares",
     "text_precision",
 ]
@@ -224,3 +229,150 @@ def text_precision(comparison: dict[str, Any]) -> str:
     ]
     headers = ["run", "time per evaluation", "final loss", "mean difference from float32 (of 255)"]
     return markdown_table(headers, rows)
+
+
+# The explorables ---------------------------------------------------------------------------
+
+_INK = "#8a8a8a"  # the palette's ink: swapped for each palette's text colour
+
+
+def _image_axis(ax: Any, image: np.ndarray, title: str) -> None:
+    # "none": the image goes into the SVG at its own resolution (small), the browser scales it
+    ax.imshow(image, interpolation="none")
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+
+
+def draw_weight_frame(data: dict[float, dict[str, Any]], ratio: float) -> Any:
+    """One frame of the weight explorable: the result at α/β = `ratio`, and the final
+    unweighted content and style losses of every ratio, this one marked."""
+    from matplotlib.ticker import NullFormatter
+
+    from dlbasics.plotting import new_figure
+
+    ratios = sorted(data)
+    cell = data[ratio]
+    fig, (a, b) = new_figure(1, 2, width=7.2, height=3.3, gridspec_kw={"width_ratios": [1, 1.6]})
+    _image_axis(a, cell["image"], f"α/β = {ratio:.3g}")
+    color = IMAGE_COLORS["grace_hopper"]
+    for key, style, label in (("content_end", "-", "content"), ("style_end", "--", "style")):
+        b.plot(ratios, [data[r][key] for r in ratios], style, color=color, marker="o", label=label)
+        b.plot(ratio, cell[key], "o", ms=11, mfc="none", mec=_INK, mew=2)
+    b.axvline(ratio, color=_INK, lw=1, ls=":")
+    b.set(xscale="log", yscale="log", xlabel="α/β (content weight / style weight)")
+    b.set(ylabel="loss at the end (unweighted)")
+    b.set_xticks(ratios, [f"{r:.3g}" for r in ratios])
+    b.xaxis.set_minor_formatter(NullFormatter())
+    b.legend(loc="center right")
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_weight_explorer(data: dict[float, dict[str, Any]]) -> str:
+    """A slider for α/β over
+    [`draw_weight_frame`][dlbasics.style_transfer.figures.draw_weight_frame]."""
+    from dlbasics.plotting import Slider, explorable
+
+    ratios = tuple(sorted(data))
+    steps = len(next(iter(data.values()))["history"]["total"])
+
+    def readout(ratio: float) -> str:
+        cell = data[ratio]
+        return (
+            f"α/β = {ratio:.3g} (β = {cell['beta']:.3g}): after {steps} evaluations the "
+            f"content loss is {cell['content_end']:.3g} and the style loss "
+            f"{cell['style_end']:.3g} (unweighted)"
+        )
+
+    return explorable(
+        lambda ratio: draw_weight_frame(data, ratio),
+        [Slider("ratio", "α/β", ratios, ratios[len(ratios) // 2], "{:.3g}")],
+        alt=lambda ratio: (
+            f"The portrait stylised with content-to-style weight ratio {ratio:.3g}, and the "
+            f"final content and style losses of every ratio: {readout(ratio)}"
+        ),
+        readout=readout,
+    )
+
+
+SCRUB_SIDE = 80
+"""Shorter side at which the scrubber shows the showcase's images: half its 160 px, so that
+each frame stays a few tens of kilobytes."""
+
+
+def _thumbnail(image: np.ndarray, side: int) -> np.ndarray:
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    scale = side / min(h, w)
+    size = (round(w * scale), round(h * scale))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+
+
+def draw_showcase_frame(data: dict[str, Any], evaluation: int) -> Any:
+    """One frame of the scrubber: the showcase's image of evaluation `evaluation` (at
+    `SCRUB_SIDE` px), and its loss curves with a cursor there."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    from dlbasics.plotting import new_figure
+
+    h = data["history"]
+    image = _thumbnail(data["images"][evaluation], SCRUB_SIDE)
+    fig, (a, b) = new_figure(1, 2, width=7.6, height=3.4, gridspec_kw={"width_ratios": [1, 2]})
+    _image_axis(a, image, f"evaluation {evaluation}")
+    x = np.arange(1, len(h["total"]) + 1)
+    color = IMAGE_COLORS["grace_hopper"]
+    for key, style in (("total", "-"), ("style", "--"), ("content", ":")):
+        values = np.asarray(h[key], dtype=float)
+        shown = values > 0  # the content term is 0 at the start: off a log axis
+        b.plot(x[shown], values[shown], style, color=color, label=key, lw=1.4)
+    b.axvline(evaluation, color=_INK, lw=1)
+    b.plot(evaluation, h["total"][evaluation - 1], "o", ms=9, mfc="none", mec=_INK, mew=2)
+    b.set(xscale="log", yscale="log", xlabel="evaluation", ylabel="weighted loss")
+    # the content term starts at 0 and rises through many decades: show the decades that
+    # the style and total terms span, and let it enter from below
+    low = min(min(h["style"]), min(h["total"]))
+    b.set_ylim(low / 3, max(h["total"]) * 2)
+    ticks = [t for t in (1, 3, 10, 30, 100, 300, 1000) if t <= len(x)]
+    b.set_xticks(ticks, [str(t) for t in ticks])
+    b.xaxis.set_minor_formatter(NullFormatter())
+    b.yaxis.set_major_locator(LogLocator(numticks=5))
+    b.yaxis.set_minor_formatter(NullFormatter())
+    b.legend(loc="upper right")
+    return fig
+
+
+@cached  # the figure's HTML too: a warm build then draws nothing
+def plot_showcase_explorer(data: dict[str, Any]) -> str:
+    """A slider over the showcase's evaluations for
+    [`draw_showcase_frame`][dlbasics.style_transfer.figures.draw_showcase_frame]."""
+    from dlbasics.plotting import Slider, explorable
+
+    h = data["history"]
+    evaluations = tuple(data["evaluations"])
+
+    def readout(evaluation: int) -> str:
+        k = evaluation - 1
+        return (
+            f"evaluation {evaluation} of {len(h['total'])}: total loss {h['total'][k]:.3g} "
+            f"({h['total'][k] / h['total'][0]:.1%} of the start), style {h['style'][k]:.3g}, "
+            f"content {h['content'][k]:.3g}"
+        )
+
+    return explorable(
+        lambda evaluation: draw_showcase_frame(data, evaluation),
+        [
+            Slider(
+                "evaluation",
+                "k",
+                evaluations,
+                30 if 30 in evaluations else evaluations[-1],
+                "{:d}",
+            )
+        ],
+        alt=lambda evaluation: (
+            f"The showcase's image at evaluation {evaluation}, and its loss curves with a "
+            f"cursor there: {readout(evaluation)}"
+        ),
+        readout=readout,
+    )
