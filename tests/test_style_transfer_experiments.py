@@ -181,3 +181,25 @@ def test_showcase_explorer_keeps_the_runs_images() -> None:
     run = experiments.run_transfer(**experiments._showcase_settings(16, 4, (1, 4)))
     np.testing.assert_array_equal(data["images"][4], run["image"])
     assert set(experiments.SCRUB_EVALUATIONS) <= set(range(1, experiments.HERO_STEPS + 1))
+
+
+def test_inline_transfer_check_runs_the_page_function_and_the_library() -> None:
+    from dlbasics.style_transfer import transfer_style
+
+    calls = []
+
+    def page_transfer(net, content, style, c_layer, s_layers, alpha, beta, steps, clamp=False):  # type: ignore[no-untyped-def]
+        calls.append((tuple(content.shape), c_layer, tuple(s_layers), alpha, beta, steps, clamp))
+        return content, [float(steps) + clamp] * steps
+
+    out = experiments.inline_transfer_check.__wrapped__(page_transfer, size=16, steps=3)
+    assert [c[-1] for c in calls] == [False, True] and calls[0][1] == "relu4_2"
+    assert min(calls[0][0][2:]) == 16  # the shorter side at size
+    assert out["ours"] == [3.0] * 3 and out["clamped"] == [4.0] * 3
+    photo, window = (experiments._image(n) for n in ("grace_hopper", "stained_glass"))
+    library = transfer_style(photo, window, size=16, steps=3, device="cpu", progress=False)
+    assert out["library"] == [float(v) for v in library.history["total"]]
+    with pytest.raises(TypeError, match="transfer"):
+        experiments.inline_transfer_check.__wrapped__(5)
+    with pytest.raises(ValueError, match="size"):
+        experiments.inline_transfer_check.__wrapped__(page_transfer, size=8)

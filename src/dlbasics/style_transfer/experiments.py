@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -1169,3 +1169,36 @@ def early_drop_answer(k: int = 30, bounds: tuple[float, ...] = (1 / 3, 2 / 3)) -
     h = showcase()["history"]["total"]
     share = (h[0] - min(h[:k])) / (h[0] - h[-1])
     return int(np.searchsorted(bounds, share))
+
+
+@cached  # keyed by the page's function: its code and the page functions it calls (its gram)
+@torch_threads(THREADS)
+def inline_transfer_check(
+    transfer: Callable[..., tuple[torch.Tensor, list[float]]], size: int = 32, steps: int = 10
+) -> dict[str, list[float]]:
+    """The page's thirty-line `transfer(net, content, style, c_layer, s_layers, alpha, beta,
+    steps, clamp)` against the library's `transfer_style` on the page's two images at `size`
+    px, with the same layers, weights (α = β = 1) and optimiser.
+
+    Returns:
+        `{"ours": losses, "clamped": losses with the tutorial's clamp, "library": losses}`, one
+        loss per evaluation.
+    """
+    if not callable(transfer):
+        raise TypeError(f"transfer must be a function, got {transfer!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 16:
+        raise ValueError(f"size must be an int >= 16, got {size!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    net = vgg19_features(("relu4_2", *DEFAULT_STYLE_LAYERS))
+    photo, window = _image("grace_hopper"), _image("stained_glass")
+    content, style = load_rgb(photo, size), load_rgb(window, size)
+    args = (net, content, style, "relu4_2", DEFAULT_STYLE_LAYERS, 1.0, 1.0)
+    _, ours = transfer(*args, steps=steps)
+    _, clamped = transfer(*args, steps=steps, clamp=True)
+    library = transfer_style(photo, window, size=size, steps=steps, device="cpu", progress=False)
+    return {
+        "ours": [float(v) for v in ours],
+        "clamped": [float(v) for v in clamped],
+        "library": [float(v) for v in library.history["total"]],
+    }
