@@ -1444,7 +1444,7 @@ def learning_rate_explorer(
 
 #: The γ and β of the sigmoid explorable.
 EXPLORER_GAMMAS = (0.5, 1.0, 2.0, 4.0, 8.0)
-EXPLORER_BETAS = (-2.0, 0.0, 2.0)  # 5 × 3 frames: the page keeps within its cold budget
+EXPLORER_BETAS = (-4.0, 0.0, 4.0)  # 5 × 3 frames: the page keeps within its cold budget
 
 _Z_EDGES = np.linspace(-22, 22, 45)  # histogram bins of z = γx̂ + β (outliers in the end bins)
 _S_EDGES = np.linspace(0, 1, 26)  # ... and of σ(z)
