@@ -46,11 +46,15 @@ class Resources(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.loaded: list[str] = []
+        self.dark: set[str] = set()  # images shown only on the dark palette
+        self.not_dark: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag in ("script", "img", "iframe", "source", "video", "audio") and a.get("src"):
             self.loaded.append(a["src"] or "")
+            dark = tag == "img" and "dlb-dark" in (a.get("class") or "").split()
+            (self.dark if dark else self.not_dark).add(a["src"] or "")
         if (
             tag == "link"
             and a.get("href")
@@ -198,14 +202,16 @@ def page_weight(site: Path, page: Path) -> int:
     """Bytes a reader's browser fetches for a page: its HTML and every local asset it loads.
 
     Inline figures are inside the HTML. Assets shared by every page (theme, KaTeX) count too,
-    so this is an upper bound on a first visit.
+    so this is an upper bound on a first visit. Each figure has a light and a dark file, of
+    which the browser fetches the one of the reader's palette: the light one is counted
+    (the two are the same drawing in two inks).
     """
     from urllib.parse import urlsplit
 
     parser = Resources()
     parser.feed(page.read_text(encoding="utf-8"))
     total = page.stat().st_size
-    for url in set(parser.loaded):
+    for url in set(parser.loaded) - (parser.dark - parser.not_dark):
         if url.startswith("data:"):
             continue
         path = (page.parent / urlsplit(url).path).resolve()

@@ -197,7 +197,10 @@ def test_inline_transfer_check_runs_the_page_function_and_the_library() -> None:
     assert min(calls[0][0][2:]) == 16  # the shorter side at size
     assert out["ours"] == [3.0] * 3 and out["clamped"] == [4.0] * 3
     photo, window = (experiments._image(n) for n in ("grace_hopper", "stained_glass"))
-    library = transfer_style(photo, window, size=16, steps=3, device="cpu", progress=False)
+    from dlbasics._threads import torch_threads
+
+    with torch_threads(experiments.THREADS):  # as the experiment runs: the same rounding
+        library = transfer_style(photo, window, size=16, steps=3, device="cpu", progress=False)
     assert out["library"] == [float(v) for v in library.history["total"]]
     with pytest.raises(TypeError, match="transfer"):
         experiments.inline_transfer_check.__wrapped__(5)

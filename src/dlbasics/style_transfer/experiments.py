@@ -76,6 +76,7 @@ __all__ = [
     "finetune_accuracy",
     "gram_facts",
     "gram_gradient_answer",
+    "inline_transfer_check",
     "layer_study",
     "layer_weights",
     "lfw_pixel_accuracy",
