@@ -106,6 +106,46 @@ class Visit:
         self.context.close()
 
 
+def published_url() -> str:
+    """The site's published address (`site_url` in mkdocs.yml), ending in a slash."""
+    for line in (ROOT / "mkdocs.yml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("site_url:"):
+            return line.split(":", 1)[1].strip().rstrip("/") + "/"
+    raise AssertionError("mkdocs.yml has no site_url")
+
+
+class PublishedVisit(Visit):
+    """A visit at the site's published address, answered from the built site: the page's URL,
+    and the sitemap's, are those of the published site, as Material's instant navigation
+    needs (it follows a link only when the link's URL is in the sitemap, and it matches
+    sitemap entries on scheme, host and path, not on a local server's port)."""
+
+    def __init__(self, browser: Any) -> None:
+        self.base = published_url()
+        super().__init__(browser, self.base)
+
+    def _route(self, host: str) -> Any:
+        def handle(route: Any) -> None:
+            url = route.request.url
+            if url.startswith(("data:", "blob:")):
+                route.continue_()
+                return
+            if not url.startswith(self.base):
+                self.foreign.append(url)
+                route.abort()
+                return
+            path = urlsplit(url).path[len(urlsplit(self.base).path) :]
+            file = SITE / path
+            if path == "" or path.endswith("/"):
+                file = file / "index.html"
+            if file.is_file():
+                route.fulfill(path=str(file))
+            else:
+                route.fulfill(status=404, path=str(SITE / "404.html"))
+
+        return handle
+
+
 def page_names() -> list[str]:
     if not (SITE / "index.html").exists():
         return ["index.html"]

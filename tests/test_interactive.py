@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .test_browser import Visit, browser, server  # noqa: F401 - fixtures
+from .test_browser import PublishedVisit, Visit, browser, server  # noqa: F401 - fixtures
 from .test_reader import DARK, LIGHT, choose_palette
 from .test_site import SITE, TOPICS
 
@@ -36,7 +36,7 @@ def topic_pages_with(selector_class: str) -> list[str]:
 
 
 STATE = """box => {
-  const frames = JSON.parse(box.querySelector('.dlb-explorable-frames').textContent);
+  const frames = JSON.parse(box.dataset.frames);
   const k = Number(box.dataset.frame);
   const shown = [...box.querySelectorAll('img')]
     .find(img => getComputedStyle(img).display !== 'none');
@@ -147,28 +147,38 @@ def test_explorables_follow_the_keyboard(
         visit.close()
 
 
-# A known failure, kept visible: on this site a click on a navigation link makes Material
-# reload the page instead of swapping its content (also when the site is served under its
-# published path, /dlbasics/), so this test cannot see the explorables re-initialise after an
-# instant navigation; after the reload they work (the tests above). `strict`: once instant
-# navigation takes over, this fails as XPASS and the marker goes.
-@pytest.mark.xfail(strict=True, reason="instant navigation falls back to a full reload")
-def test_explorables_survive_instant_navigation(browser: Any, server: str) -> None:
+def instant_navigation(page: Any, topic: str) -> None:
+    """Follow the site navigation's link to a topic page and wait for its content: Material's
+    instant navigation swaps the content in place (it makes the links absolute)."""
+    page.locator(f'.md-nav a[href$="/{topic}/"]').first.click()
+    page.wait_for_url(f"**/{topic}/")
+
+
+def test_explorables_and_exercises_survive_instant_navigation(browser: Any) -> None:
+    """At the published address (the sitemap's URLs must match the page's for Material to
+    navigate instantly), two navigations without a reload: the explorables and exercises of
+    the pages reached that way work as after a load."""
     pages = topic_pages_with("dlb-explorable")
-    if not pages:
-        pytest.skip("no explorable on the site")
-    visit = Visit(browser, server)
+    quizzes = topic_pages_with("dlb-exercise")
+    if not pages or not quizzes:
+        pytest.skip("no explorable or no exercise on the site")
+    visit = PublishedVisit(browser)
     try:
         page = visit.page
-        page.goto(f"{server}/", wait_until="networkidle")
-        # Material's instant navigation: a click on a link replaces the content, no reload
-        page.evaluate("window.__dlb_marker = 1")
-        # the site navigation's link to that topic (instant navigation makes links absolute)
-        page.locator(f'.md-nav a[href$="/{pages[0]}/"]').first.click()
+        page.goto(visit.base, wait_until="networkidle")
+        page.evaluate("window.__dlb_marker = 1")  # gone if a link reloads the page
+        instant_navigation(page, pages[0])
         page.wait_for_selector(".dlb-explorable[data-dlb-ready]", state="attached")
         assert page.evaluate("window.__dlb_marker") == 1, "the link reloaded the page"
-        problems = exercise_explorables(page)
-        assert not problems and not visit.errors, "\n".join(problems + visit.errors)
+        problems = [f"{pages[0]}: {p}" for p in exercise_explorables(page)]
+        other = next(t for t in reversed(quizzes) if t != pages[0])
+        instant_navigation(page, other)
+        page.wait_for_selector(".dlb-exercise[data-dlb-ready]", state="attached")
+        assert page.evaluate("window.__dlb_marker") == 1, "the second link reloaded the page"
+        problems += [f"{other}: {p}" for p in try_exercises(page)]
+        assert not problems and not visit.errors and not visit.foreign, "\n".join(
+            problems + visit.errors + visit.foreign
+        )
     finally:
         visit.close()
 

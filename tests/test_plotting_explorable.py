@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmlmod
 import json
 import re
 from pathlib import Path
@@ -27,11 +28,9 @@ def line(a: float, b: float = 0.0):  # type: ignore[no-untyped-def]
 
 
 def frames_of(html: str) -> list[dict[str, str]]:
-    match = re.search(
-        r'<script type="application/json" class="dlb-explorable-frames">(.*?)</script>', html
-    )
+    match = re.search(r'<div class="dlb-explorable" [^>]*data-frames="([^"]*)"', html)
     assert match
-    return json.loads(match.group(1))
+    return json.loads(htmlmod.unescape(match.group(1)))
 
 
 def test_one_frame_per_combination_last_slider_fastest(files: Path) -> None:
@@ -88,12 +87,19 @@ def test_outside_the_site_only_the_default_figure() -> None:
     assert html.startswith('<figure class="dlb-figure"><svg ') and "dlb-explorable" not in html
 
 
-def test_a_readout_cannot_close_the_script(files: Path) -> None:
+def test_a_readout_cannot_break_the_markup(files: Path) -> None:
     html = explorable(
-        line, [Slider("a", "a", (1.0, 2.0), 1.0)], alt="x", readout=lambda a: "</script><b>"
+        line, [Slider("a", "a", (1.0, 2.0), 1.0)], alt="x", readout=lambda a: '"</div><b>'
     )
-    assert frames_of(html)[0]["readout"] == "</script><b>"
-    assert html.count("</script>") == 1
+    assert frames_of(html)[0]["readout"] == '"</div><b>'
+    assert "<b>" not in html  # escaped in the frames attribute and in the readout shown
+
+
+def test_no_script_inside_an_explorable(files: Path) -> None:
+    """Material's instant navigation re-creates the scripts of the content it swaps in as
+    plain scripts (no type, no class): frames kept in a script would be lost."""
+    html = explorable(line, [Slider("a", "a", (1.0, 2.0), 1.0)], alt="x")
+    assert "<script" not in html
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ They run when `site/` exists (or `$DLBASICS_SITE_DIR` names a built site). Under
 
 from __future__ import annotations
 
+import html as htmllib
+import json
 import os
 import re
 from html.parser import HTMLParser
@@ -97,6 +99,14 @@ def test_topic_page_figures_are_files_per_palette(site: Path, topic: str) -> Non
             src = re.search(r'src="([^"]+)"', tag)
             assert src and src.group(1).startswith("../assets/figures/"), tag[:80]
             assert (site / topic / src.group(1)).resolve().is_file(), f"missing {src.group(1)}"
+    # an explorable's other frames, listed in its data-frames attribute, are files too
+    for listing in re.findall(r'data-frames="([^"]*)"', html):
+        for frame in json.loads(htmllib.unescape(listing)):
+            for palette in ("light", "dark"):
+                url = frame[palette]
+                assert url.startswith("../assets/figures/"), f"frame URL {url} on {topic}"
+                assert (site / topic / url).resolve().is_file(), f"missing frame {url}"
+    assert "dlb-asset:" not in html, f"a figure URL on {topic} was not rewritten"
 
 
 def test_no_page_shows_a_traceback_or_a_failed_block(site: Path) -> None:

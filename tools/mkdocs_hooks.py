@@ -101,8 +101,11 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
 
 
 FIGURES = "assets/figures"
-# an image's src, or a frame's URL in an explorable's JSON: always quoted
-_ASSET_URL = re.compile(r'(?<=")dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))(?=")')
+# an image's src, or a frame's URL in an explorable's JSON (an attribute, so its quotes are
+# escaped): always quoted
+_ASSET_URL = re.compile(
+    r'(?:(?<=")|(?<=&quot;))dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))(?="|&quot;)'
+)
 _assets_used: set[str] = set()
 
 

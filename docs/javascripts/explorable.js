@@ -1,7 +1,7 @@
 // Explorables (dlbasics.plotting.explorable): sliders over frames the build drew.
 //
 // Every frame of an explorable is a pair of SVG files (light and dark palette) that the build
-// computed with the library; the page lists them in a JSON script inside the explorable. A
+// computed with the library; the page lists them as JSON in the explorable's data-frames. A
 // slider only picks a frame: this script swaps the two images, their alt text, the readout
 // and the slider's value text. No maths runs here. The controls stay hidden without this
 // script, and the default frame is then an ordinary static figure.
@@ -12,7 +12,7 @@
   const READY = "data-dlb-ready";
 
   const setUp = (box) => {
-    const frames = JSON.parse(box.querySelector(".dlb-explorable-frames").textContent);
+    const frames = JSON.parse(box.dataset.frames);
     const inputs = [...box.querySelectorAll('input[type="range"]')];
     const images = [...box.querySelectorAll("img.dlb-light, img.dlb-dark")];
     const readout = box.querySelector(".dlb-explorable-readout");

@@ -648,14 +648,16 @@ def explorable(
     imgs = _palette_imgs({p: first[p] for p in INK}, first["alt"], size[0], size[1], font_px)
     controls = "".join(_slider_html(name, s) for s in sliders)
     shown = html.escape(first["readout"])
-    # "</" inside the JSON would end the script element early: escape it as JSON allows
-    payload = payload.replace("</", "<\\/")
+    # The frames travel in an attribute, not in a <script type="application/json">: Material's
+    # instant navigation re-creates every script of the new page's content as a plain script,
+    # dropping its type and class, so the frames would be lost (and run as code).
+    frames_attribute = html.escape(payload, quote=False).replace('"', "&quot;")
     inner = (
-        f'<div class="dlb-explorable" id="{name}" data-frame="{start}">'
+        f'<div class="dlb-explorable" id="{name}" data-frame="{start}" '
+        f'data-frames="{frames_attribute}">'
         f'<div class="dlb-explorable-controls" hidden>{controls}</div>'
         f"{imgs}"
         f'<p class="dlb-explorable-readout" aria-live="polite">{shown}</p>'
-        f'<script type="application/json" class="dlb-explorable-frames">{payload}</script>'
         f"</div>"
     )
     return _wrap(inner, caption)
