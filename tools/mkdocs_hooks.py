@@ -65,6 +65,21 @@ def _source_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def _source_date() -> str | None:
+    """The source commit's time (Unix seconds), for SOURCE_DATE_EPOCH."""
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
 def on_startup(command: str, dirty: bool, **_: Any) -> None:
     if command == "serve":
         serve_state.start(dirty)
@@ -72,6 +87,11 @@ def on_startup(command: str, dirty: bool, **_: Any) -> None:
 
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # MkDocs dates the sitemap with the build date unless SOURCE_DATE_EPOCH is set: the
+    # commit's date instead, so that two builds of one commit give the same bytes on any day.
+    date = _source_date()
+    if date and "SOURCE_DATE_EPOCH" not in os.environ:
+        os.environ["SOURCE_DATE_EPOCH"] = date
     if serve_state.dirty():  # before importing dlbasics: an edited module is re-imported
         changed = serve_state.reload_changed_library(LIBRARY)
         if changed:
