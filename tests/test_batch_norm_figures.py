@@ -9,6 +9,8 @@ from dlbasics.batch_norm import (
     figures,
 )
 
+from .test_plotting_explorable import frames_of
+
 
 @pytest.fixture
 def small_training(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,9 +125,7 @@ def test_small_training_experiments_run() -> None:
 
 
 def test_explorer_readouts_are_the_librarys_numbers(small_training: None, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import json
     import math
-    import re
 
     import numpy as np
     import torch
@@ -144,7 +144,7 @@ def test_explorer_readouts_are_the_librarys_numbers(small_training: None, tmp_pa
         plotting.figures_as_files(None)
 
     def frames(html: str) -> list[dict[str, str]]:
-        return json.loads(re.search(r'frames">(.*?)</script>', html).group(1))
+        return frames_of(html)
 
     lr_frames = frames(lr_html)
     assert len(lr_frames) == len(lrs)

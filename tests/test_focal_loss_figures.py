@@ -10,6 +10,8 @@ from dlbasics.focal_loss import (
     figures,
 )
 
+from .test_plotting_explorable import frames_of
+
 
 def test_small_training_runs_and_plots() -> None:
     run = experiments.train_imbalanced(
@@ -55,8 +57,6 @@ def test_one_colour_per_gamma_and_method() -> None:
 
 
 def _frames(tmp_path, render, data):  # type: ignore[no-untyped-def]
-    import json
-    import re
 
     from dlbasics import plotting
 
@@ -65,7 +65,7 @@ def _frames(tmp_path, render, data):  # type: ignore[no-untyped-def]
         html = render.__wrapped__(data)
     finally:
         plotting.figures_as_files(None)
-    return json.loads(re.search(r'frames">(.*?)</script>', html).group(1))
+    return frames_of(html)
 
 
 def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]

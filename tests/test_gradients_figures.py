@@ -31,6 +31,8 @@ from dlbasics.gradients.figures import (
     plot_training,
 )
 
+from .test_plotting_explorable import frames_of
+
 # --- Experiments and plots: small versions run end to end ------------------------------------
 
 
@@ -70,12 +72,8 @@ def test_recurrence_gradient_scales_like_the_spectral_radius() -> None:
 
 
 def _frames(html: str) -> list[dict[str, str]]:
-    import json
-    import re
 
-    match = re.search(r'frames">(.*?)</script>', html)
-    assert match is not None
-    return list(json.loads(match.group(1).replace("<\\/", "</")))
+    return frames_of(html)
 
 
 def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]

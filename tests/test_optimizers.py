@@ -1,4 +1,4 @@
-"""dlbasics.optimizers: same trajectories as torch.optim, the EMA and decay formulas, bad input."""
+"""dlbasics.optimizers: the same trajectories as torch.optim, state, closures, bad input."""
 
 from __future__ import annotations
 
@@ -255,87 +255,7 @@ def test_textbook_momentum_equals_torch_form_with_scaled_lr() -> None:
 # --- ema, effective window, schedules ---
 
 
-@settings(deadline=None, max_examples=40)
-@given(
-    beta=st.floats(0.0, 0.999),
-    x=st.lists(st.floats(-100, 100), min_size=1, max_size=60),
-)
-def test_ema_closed_form(beta: float, x: list[float]) -> None:
-    values = np.array(x)
-    out = O.ema(values, beta)
-    for t in range(1, len(values) + 1):
-        closed = sum((1 - beta) * beta**k * values[t - 1 - k] for k in range(t))
-        assert out[t - 1] == pytest.approx(closed, rel=1e-9, abs=1e-9)
-    corrected = O.ema(values, beta, bias_correction=True)
-    t = np.arange(1, len(values) + 1)
-    np.testing.assert_allclose(corrected, out / (1 - beta**t), rtol=1e-12, atol=1e-12)
-
-
-def test_ema_bias_correction_recovers_a_constant() -> None:
-    np.testing.assert_allclose(O.ema(np.full(30, 7.0), 0.9, bias_correction=True), 7.0, rtol=1e-12)
-    assert O.ema(np.full(30, 7.0), 0.9)[0] == pytest.approx(0.7)
-
-
-def test_ema_on_2d_series_is_columnwise() -> None:
-    x = np.random.default_rng(0).normal(size=(20, 3))
-    out = O.ema(x, 0.8, bias_correction=True)
-    for j in range(3):
-        np.testing.assert_allclose(out[:, j], O.ema(x[:, j], 0.8, bias_correction=True))
-
-
-def test_effective_window() -> None:
-    assert O.effective_window(0.9) == pytest.approx(10)
-    assert O.effective_window(0.98) == pytest.approx(50)
-    assert O.effective_window(0.5) == pytest.approx(2)
-
-
-@settings(deadline=None, max_examples=40)
-@given(
-    lr0=st.floats(1e-5, 10), epoch=st.integers(0, 200), dr=st.floats(0, 5), rate=st.floats(0.5, 1)
-)
-def test_schedules_against_formulas(lr0: float, epoch: int, dr: float, rate: float) -> None:
-    assert O.inverse_time_decay(lr0, epoch, dr) == pytest.approx(lr0 / (1 + dr * epoch), rel=1e-12)
-    assert O.exponential_decay(lr0, epoch, rate) == pytest.approx(rate**epoch * lr0, rel=1e-12)
-    assert O.exponential_decay(lr0, epoch) == pytest.approx(0.95**epoch * lr0, rel=1e-12)
-
-
-@pytest.mark.parametrize(
-    ("schedule", "kwargs"),
-    [(O.inverse_time_decay, {"decay_rate": 0.5}), (O.exponential_decay, {"rate": 0.9})],
-)
-def test_lr_decay_scheduler_drives_torch_optimizers(schedule: Callable, kwargs: dict) -> None:
-    p, q = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.3}], lr=0.1)
-    scheduler = O.lr_decay_scheduler(opt, schedule, **kwargs)
-    for epoch in range(6):
-        assert opt.param_groups[0]["lr"] == pytest.approx(schedule(0.1, epoch, **kwargs))
-        assert opt.param_groups[1]["lr"] == pytest.approx(schedule(0.3, epoch, **kwargs))
-        opt.step()
-        scheduler.step()
-
-
 # --- surfaces and trajectories ---
-
-
-def test_surfaces_have_their_minimum_where_stated() -> None:
-    for surface in O.SURFACES.values():
-        x, y = surface.minimum
-        gx, gy = np.meshgrid(np.linspace(x - 0.1, x + 0.1, 21), np.linspace(y - 0.1, y + 0.1, 21))
-        assert surface.func(x, y) <= surface.func(gx, gy).min() + 1e-12, surface.name
-    assert O.saddle(0.0, 2**0.5) == pytest.approx(-1.0)
-    assert O.quadratic(1.0, 1.0, condition=50) == pytest.approx(25.5)
-
-
-def test_trajectory_matches_manual_gradient_descent() -> None:
-    path = O.trajectory(lambda p: O.SGD(p, lr=0.1), "quadratic", (2.0, 1.0), 10)
-    assert path.shape == (11, 2)
-    expected = np.array([2.0, 1.0]) * np.array([0.9, 1 - 0.1 * 25]) ** np.arange(11)[:, None]
-    np.testing.assert_allclose(path, expected, rtol=1e-12)
-
-
-def test_trajectory_stops_with_nan_after_divergence() -> None:
-    path = O.trajectory(lambda p: O.SGD(p, lr=10.0), "rosenbrock", (-1.5, 2.5), 50)
-    assert np.isnan(path[-1]).all() and np.isfinite(path[0]).all()
 
 
 # --- bad input ---
@@ -444,12 +364,6 @@ def test_textbook_momentum_class_matches_torch_form() -> None:
     np.testing.assert_allclose(a, b, rtol=1e-9)
 
 
-@pytest.mark.parametrize("beta", [0.5, 0.9, 0.98])
-def test_window_mass_closed_form(beta: float) -> None:
-    for n in (1, 5, 50):
-        assert O.window_mass(beta, n) == pytest.approx(1 - beta**n, rel=1e-9)
-
-
 def test_make_optimizer_library_switch() -> None:
     p = [torch.zeros(2, requires_grad=True)]
     assert isinstance(O.make_optimizer("Nesterov", p, 0.1), O.SGD)
@@ -485,99 +399,3 @@ def test_adagrad_step_shrinks_as_one_over_root_t() -> None:
         p.grad = torch.tensor([3.0], dtype=torch.float64)
         opt.step()
         assert before - float(p.detach()) == pytest.approx(1 / math.sqrt(t), rel=1e-12)
-
-
-# --- heavy ball on a quadratic, and Polyak's optimum ---
-
-
-def companion_radius(lr: float, beta: float, h: float) -> float:
-    """Spectral radius of the heavy-ball iteration matrix, by numpy's eigenvalues."""
-    matrix = np.array([[1 + beta - lr * h, -beta], [1.0, 0.0]])
-    return float(np.abs(np.linalg.eigvals(matrix)).max())
-
-
-@settings(deadline=None, max_examples=200)
-@given(lr=st.floats(0.0, 2.0), beta=st.floats(0.0, 0.99), h=st.floats(0.0, 50.0))
-def test_heavy_ball_rate_is_the_spectral_radius(lr: float, beta: float, h: float) -> None:
-    # a double eigenvalue is ill-conditioned for eigvals (error ~ √machine-ε), hence the atol
-    assert O.heavy_ball_rate(lr, beta, h) == pytest.approx(
-        companion_radius(lr, beta, h), rel=1e-6, abs=1e-6
-    )
-
-
-@pytest.mark.parametrize(("lr", "beta"), [(0.01, 0.9), (0.05, 0.3), (0.075, 0.0), (0.02, 0.6)])
-def test_heavy_ball_rate_matches_a_torch_path(lr: float, beta: float) -> None:
-    """The error of torch's SGD along a direction of curvature h shrinks by the rate per step."""
-    h = 20.0
-    path = O.trajectory(
-        lambda p: torch.optim.SGD(p, lr=lr, momentum=beta),
-        lambda x, y: 0.5 * h * (x**2 + y**2),
-        (1.0, 0.0),
-        400,
-    )
-    error = np.abs(path[:, 0])
-    # the envelope: the largest |error| over 60-step windows, 300 steps apart
-    measured = (error[340:400].max() / error[40:100].max()) ** (1 / 300)
-    assert measured == pytest.approx(O.heavy_ball_rate(lr, beta, h), abs=2e-3)
-
-
-def test_heavy_ball_rate_while_oscillating_is_root_beta() -> None:
-    for h in (5.0, 10.0, 20.0):
-        assert O.heavy_ball_rate(0.05, 0.81, h) == pytest.approx(0.9, rel=1e-12)
-    assert O.heavy_ball_rate(0.075, 0.0, 25.0) == pytest.approx(0.875, rel=1e-12)  # |1 − lr h|
-
-
-@pytest.mark.parametrize("kappa", [4.0, 25.0, 100.0, 1000.0])
-def test_polyak_momentum_is_optimal_on_a_grid(kappa: float) -> None:
-    lr, beta = O.polyak_momentum(kappa, 1.0)
-    assert lr == pytest.approx(4 / (math.sqrt(kappa) + 1) ** 2, rel=1e-12)
-    assert beta == pytest.approx(((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2)
-    best = max(O.heavy_ball_rate(lr, beta, kappa), O.heavy_ball_rate(lr, beta, 1.0))
-    assert best == pytest.approx(math.sqrt(beta), rel=1e-6)
-    grid = [
-        max(O.heavy_ball_rate(a, b, kappa), O.heavy_ball_rate(a, b, 1.0))
-        for a in np.geomspace(lr / 10, lr * 2, 80)
-        for b in np.linspace(0, 0.99, 80)
-    ]
-    assert min(grid) >= best - 1e-9
-    # the textbook step α = lr / (1 − β): 0.2 for κ = 25
-    if kappa == 25.0:
-        assert lr / (1 - beta) == pytest.approx(0.2, rel=1e-12)
-
-
-# --- warm-up + cosine ---
-
-
-@settings(deadline=None, max_examples=60)
-@given(
-    lr0=st.floats(1e-4, 10.0),
-    warmup=st.integers(0, 50),
-    extra=st.integers(1, 500),
-    final=st.floats(0.0, 1e-3),
-    data=st.data(),
-)
-def test_warmup_cosine_formula(
-    lr0: float, warmup: int, extra: int, final: float, data: st.DataObject
-) -> None:
-    total = warmup + extra
-    t = data.draw(st.integers(0, total))
-    value = O.warmup_cosine(lr0, t, warmup, total, final)
-    if t < warmup:
-        assert value == pytest.approx(lr0 * t / warmup, rel=1e-12)
-    else:
-        angle = math.pi * (t - warmup) / extra
-        assert value == pytest.approx(final + (lr0 - final) * (1 + math.cos(angle)) / 2, rel=1e-9)
-    assert O.warmup_cosine(lr0, total, warmup, total, final) == pytest.approx(final, abs=1e-12)
-
-
-def test_warmup_cosine_after_warmup_is_torchs_cosine_annealing() -> None:
-    p = torch.zeros(1, requires_grad=True)
-    opt = torch.optim.SGD([p], lr=0.5)
-    warmup, total, final = 7, 57, 0.01
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup, eta_min=final)
-    for t in range(warmup, total + 1):
-        assert O.warmup_cosine(0.5, t, warmup, total, final) == pytest.approx(
-            opt.param_groups[0]["lr"], rel=1e-9
-        )
-        opt.step()
-        scheduler.step()

@@ -7,6 +7,8 @@ import pytest
 
 from dlbasics.optimizers import experiments, figures
 
+from .test_plotting_explorable import frames_of
+
 
 def test_one_style_per_optimizer() -> None:
     styles = list(figures.OPTIMIZER_STYLES.values())
@@ -53,8 +55,6 @@ def test_average_and_schedule_figures_render() -> None:
 
 
 def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import json
-    import re
 
     from dlbasics import plotting
     from dlbasics.optimizers import heavy_ball_rate
@@ -66,7 +66,7 @@ def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: 
         html = figures.plot_momentum_explorer.__wrapped__(data)
     finally:
         plotting.figures_as_files(None)
-    frames = json.loads(re.search(r'frames">(.*?)</script>', html).group(1))
+    frames = frames_of(html)
     combos = [(lr, b) for lr in lrs for b in betas]  # the last slider varies fastest
     assert len(frames) == len(combos)
     for frame, (lr, beta) in zip(frames, combos, strict=True):

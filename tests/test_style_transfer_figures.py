@@ -9,6 +9,8 @@ import torch
 from dlbasics import style_transfer as nst
 from dlbasics.style_transfer import experiments, figures
 
+from .test_plotting_explorable import frames_of
+
 # Tests that run the bfloat16 path need bfloat16 kernels (see `bfloat16_support`).
 needs_bfloat16 = pytest.mark.skipif(
     nst.bfloat16_support("cpu") == "none", reason="this CPU has no bfloat16 kernels"
@@ -79,12 +81,8 @@ def test_probe_and_line_search_plots_render() -> None:
 
 
 def _frames(html: str) -> list[dict[str, str]]:
-    import json
-    import re
 
-    match = re.search(r'frames">(.*?)</script>', html)
-    assert match is not None
-    return json.loads(match.group(1))
+    return frames_of(html)
 
 
 def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -28,22 +28,49 @@ trajectory as the `torch.optim` class of the same name (the tests check it to 1e
 in float64). We are stricter than torch about arguments: `momentum=1.5` or
 `RMSprop(alpha=0)` raise a `ValueError` here.
 
-Below the optimizers: learning-rate decay schedules, and 2-D test surfaces with a
-trajectory runner. The page's experiments and figures are `dlbasics.optimizers.experiments`
-and `dlbasics.optimizers.figures`.
+Also here, from sibling modules: moving averages and heavy-ball momentum in closed form
+(`averages.py`), learning-rate schedules (`schedules.py`), and 2-D test surfaces with a
+trajectory runner (`surfaces.py`). The page's experiments and figures are
+`dlbasics.optimizers.experiments` and `dlbasics.optimizers.figures`.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
 import torch
-from torch.optim.lr_scheduler import LambdaLR
+
+from dlbasics.optimizers._checks import (
+    _check_betas,
+    _check_bool,
+    _check_nonnegative,
+    _check_unit_interval,
+    _real,
+)
+from dlbasics.optimizers.averages import (
+    effective_window,
+    ema,
+    heavy_ball_rate,
+    polyak_momentum,
+    window_mass,
+)
+from dlbasics.optimizers.schedules import (
+    exponential_decay,
+    inverse_time_decay,
+    lr_decay_scheduler,
+    warmup_cosine,
+)
+from dlbasics.optimizers.surfaces import (
+    SURFACES,
+    Surface,
+    beale,
+    quadratic,
+    rosenbrock,
+    saddle,
+    trajectory,
+)
 
 __all__ = [
     "OPTIMIZERS",
@@ -73,41 +100,6 @@ __all__ = [
     "warmup_cosine",
     "window_mass",
 ]
-
-
-# --- Argument checks (stricter than torch on purpose) ---
-
-
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    if math.isnan(float(value)):
-        raise ValueError(f"{name} must not be NaN, got {value!r}")
-    return float(value)
-
-
-def _check_nonnegative(name: str, value: Any) -> None:
-    if _real(name, value) < 0.0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-
-
-def _check_unit_interval(name: str, value: Any) -> None:
-    """A decay factor β: 0 ≤ β < 1 (β = 1 would never forget, and never learn)."""
-    v = _real(name, value)
-    if not 0.0 <= v < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-
-
-def _check_bool(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {value!r} ({type(value).__name__})")
-
-
-def _check_betas(value: Any) -> None:
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {value!r}")
-    _check_unit_interval("betas[0]", value[0])
-    _check_unit_interval("betas[1]", value[1])
 
 
 # --- The shared pieces: moving averages, bias correction, weight decay ---
@@ -634,283 +626,6 @@ class AdamW(Adam):
         return grad
 
 
-# --- Exponentially weighted averages of a series ---
-
-
-def ema(values: Any, beta: float, bias_correction: bool = False) -> np.ndarray:
-    r"""The exponentially weighted average of a series, \(V_1 \dots V_T\).
-
-    \[
-    V_0 = 0, \qquad V_t = \beta V_{t-1} + (1-\beta) X_t
-    = \sum_{k=0}^{t-1} (1-\beta)\beta^k X_{t-k}.
-    \]
-
-    The weights of the sum add up to \(1 - \beta^t\), not 1, so early values are pulled
-    towards the zero start; `bias_correction=True` returns \(V_t / (1 - \beta^t)\).
-
-    Args:
-        values: The series \(X_1 \dots X_T\) along the first axis (any array-like of numbers).
-        beta: Decay \(\beta \in [0, 1)\).
-        bias_correction: Divide by \(1 - \beta^t\).
-
-    Returns:
-        A float array with the shape of `values`.
-    """
-    _check_unit_interval("beta", beta)
-    _check_bool("bias_correction", bias_correction)
-    x = np.asarray(values, dtype=np.float64)
-    if x.ndim == 0:
-        raise ValueError(f"values must be a series (at least 1-D), got a scalar {values!r}")
-    out = np.empty_like(x)
-    v = np.zeros_like(x[0])
-    for t in range(len(x)):
-        v = beta * v + (1.0 - beta) * x[t]
-        out[t] = v
-    if bias_correction:
-        steps = np.arange(1, len(x) + 1).reshape((-1,) + (1,) * (x.ndim - 1))
-        out /= 1.0 - beta**steps
-    return out
-
-
-def effective_window(beta: float) -> float:
-    r"""The rule-of-thumb number of samples an average "remembers": \(1 / (1-\beta)\)."""
-    _check_unit_interval("beta", beta)
-    return 1.0 / (1.0 - beta)
-
-
-# --- Learning-rate decay ---
-
-
-def inverse_time_decay(lr0: float, epoch: float, decay_rate: float) -> float:
-    r"""\(\alpha = \alpha_0 / (1 + \text{decay\_rate} \cdot \text{epoch})\)."""
-    _check_nonnegative("lr0", lr0)
-    _check_nonnegative("epoch", epoch)
-    _check_nonnegative("decay_rate", decay_rate)
-    return float(lr0) / (1.0 + float(decay_rate) * float(epoch))
-
-
-def exponential_decay(lr0: float, epoch: float, rate: float = 0.95) -> float:
-    r"""\(\alpha = \text{rate}^{\text{epoch}} \cdot \alpha_0\), with `rate` in (0, 1]."""
-    _check_nonnegative("lr0", lr0)
-    _check_nonnegative("epoch", epoch)
-    if not 0.0 < _real("rate", rate) <= 1.0:
-        raise ValueError(f"rate must be in (0, 1], got {rate!r}")
-    return float(rate) ** float(epoch) * float(lr0)
-
-
-def lr_decay_scheduler(
-    optimizer: torch.optim.Optimizer, schedule: Callable[..., float], **schedule_kwargs: Any
-) -> LambdaLR:
-    r"""Drive any torch optimizer's learning rate per epoch with `schedule`.
-
-    Both schedules are proportional to \(\alpha_0\), so the factor that
-    `torch.optim.lr_scheduler.LambdaLR` multiplies each group's initial lr by is
-    `schedule(1.0, epoch, **schedule_kwargs)`. Call `scheduler.step()` once per epoch.
-
-    Example:
-        `lr_decay_scheduler(opt, exponential_decay, rate=0.9)`.
-    """
-    if not callable(schedule):
-        raise TypeError(f"schedule must be callable, got {schedule!r}")
-    schedule(1.0, 0, **schedule_kwargs)  # fail now, not at the first epoch, on bad arguments
-
-    def factor(epoch: int) -> float:
-        return schedule(1.0, epoch, **schedule_kwargs)
-
-    return LambdaLR(optimizer, factor)
-
-
-def warmup_cosine(lr0: float, step: float, warmup: int, total: int, final: float = 0.0) -> float:
-    r"""Linear warm-up, then cosine decay: the schedule most large models train with.
-
-    \[
-    \alpha_t = \begin{cases}
-    \alpha_0\, t / W & t < W, \\
-    \alpha_f + \tfrac12(\alpha_0 - \alpha_f)\bigl(1 + \cos(\pi \tfrac{t - W}{T - W})\bigr)
-        & W \le t \le T,
-    \end{cases}
-    \]
-
-    with \(W\) = `warmup` steps and \(T\) = `total` steps (\(\alpha_T = \alpha_f\) = `final`).
-    The warm-up keeps the first steps small while adaptive optimizers' second-moment
-    estimates are still unreliable; the cosine spends most steps at a large rate and ends
-    slowly.
-    """
-    _check_nonnegative("lr0", lr0)
-    _check_nonnegative("final", final)
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
-    if isinstance(total, bool) or not isinstance(total, int) or total <= warmup:
-        raise ValueError(f"total must be an integer > warmup={warmup}, got {total!r}")
-    t = _real("step", step)
-    if not 0 <= t <= total:
-        raise ValueError(f"step must be in [0, total={total}], got {step!r}")
-    if t < warmup:
-        return float(lr0) * t / warmup
-    progress = (t - warmup) / (total - warmup)
-    return float(final) + 0.5 * (float(lr0) - float(final)) * (1 + math.cos(math.pi * progress))
-
-
-# --- Momentum on a quadratic, in closed form ---
-
-
-def heavy_ball_rate(lr: float, beta: float, curvature: float) -> float:
-    r"""Per-step contraction of heavy-ball momentum (torch's `SGD(lr, momentum=β)`) along an
-    eigendirection of curvature \(h\) of a quadratic.
-
-    The error \(e_t\) along that direction obeys \(e_{t+1} = (1 + \beta - \mathrm{lr}\,h)\,e_t
-    - \beta\, e_{t-1}\), so it shrinks per step by the spectral radius of
-    \(\begin{pmatrix} 1 + \beta - \mathrm{lr}\,h & -\beta \\ 1 & 0 \end{pmatrix}\): the largest
-    \(|z|\) with \(z^2 - (1 + \beta - \mathrm{lr}\,h)\,z + \beta = 0\). When the roots are
-    complex (the path oscillates) \(|z| = \sqrt\beta\), whatever \(h\) and lr; at
-    \(\beta = 0\) it is plain gradient descent's \(|1 - \mathrm{lr}\,h|\). Above 1: divergence.
-    """
-    _check_nonnegative("lr", lr)
-    _check_unit_interval("beta", beta)
-    h = _real("curvature", curvature)
-    if h < 0:
-        raise ValueError(f"curvature must be >= 0, got {curvature!r}")
-    b = 1.0 + float(beta) - float(lr) * h
-    disc = b * b - 4.0 * float(beta)
-    if disc < 0:
-        return math.sqrt(float(beta))
-    root = math.sqrt(disc)
-    return max(abs(b + root), abs(b - root)) / 2.0
-
-
-def polyak_momentum(largest: float, smallest: float) -> tuple[float, float]:
-    r"""Polyak's optimal heavy ball for a quadratic with curvatures in \([\mu, L]\):
-
-    \[
-    \mathrm{lr}^* = \frac{4}{(\sqrt L + \sqrt\mu)^2}, \qquad
-    \beta^* = \Bigl(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\Bigr)^2, \qquad \kappa = L/\mu,
-    \]
-
-    in torch's form `SGD(lr, momentum=β)`; its rate is \(\sqrt{\beta^*} =
-    (\sqrt\kappa - 1)/(\sqrt\kappa + 1)\) per step on every direction. In the textbook
-    averaged form the same step is \(\alpha = \mathrm{lr}/(1 - \beta)\).
-
-    Returns:
-        `(lr, beta)`.
-    """
-    big, small = _real("largest", largest), _real("smallest", smallest)
-    if not 0 < small <= big:
-        raise ValueError(
-            f"largest and smallest must be curvatures with 0 < smallest <= largest, got "
-            f"largest={largest!r}, smallest={smallest!r}"
-        )
-    root_kappa = math.sqrt(big / small)
-    lr = 4.0 / (math.sqrt(big) + math.sqrt(small)) ** 2
-    return lr, ((root_kappa - 1) / (root_kappa + 1)) ** 2
-
-
-# --- 2-D test surfaces and a trajectory runner ---
-# The functions use only arithmetic, so they work on floats, numpy arrays and tensors.
-
-
-def rosenbrock(x: Any, y: Any, a: float = 1.0, b: float = 100.0) -> Any:
-    r"""Rosenbrock's banana valley \((a-x)^2 + b\,(y - x^2)^2\); minimum 0 at \((a, a^2)\)."""
-    return (a - x) ** 2 + b * (y - x**2) ** 2
-
-
-def beale(x: Any, y: Any) -> Any:
-    r"""Beale's function \((1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2\).
-
-    Minimum 0 at \((3, 0.5)\); flat plateaus and steep walls.
-    """
-    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
-
-
-def quadratic(x: Any, y: Any, condition: float = 25.0) -> Any:
-    r"""An ill-conditioned bowl \(\tfrac12 (x^2 + \kappa\, y^2)\) with Hessian diag(1, κ).
-
-    `condition` \(\kappa \ge 1\) is the ratio of the largest to the smallest curvature.
-    """
-    if _real("condition", condition) < 1.0:
-        raise ValueError(f"condition must be >= 1, got {condition!r}")
-    return 0.5 * (x**2 + condition * y**2)
-
-
-def saddle(x: Any, y: Any) -> Any:
-    r"""A saddle at the origin, \(x^2 - y^2 + y^4/4\): minima at \((0, \pm\sqrt2)\), value −1."""
-    return x**2 - y**2 + 0.25 * y**4
-
-
-@dataclass(frozen=True)
-class Surface:
-    """A 2-D test function with what a plot of it needs.
-
-    Attributes:
-        name: Display name.
-        func: `func(x, y)` → value (floats, arrays or tensors).
-        xlim: Plot range in x.
-        ylim: Plot range in y.
-        start: Default starting point of the trajectories.
-        minimum: A global minimiser (x, y).
-    """
-
-    name: str
-    func: Callable[[Any, Any], Any]
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
-    start: tuple[float, float]
-    minimum: tuple[float, float]
-
-
-SURFACES: dict[str, Surface] = {
-    "rosenbrock": Surface("Rosenbrock", rosenbrock, (-2.0, 2.0), (-1.0, 3.0), (-1.5, 2.5), (1, 1)),
-    "beale": Surface("Beale", beale, (-4.5, 4.5), (-4.5, 4.5), (-1.0, 2.0), (3.0, 0.5)),
-    "quadratic": Surface(
-        "Quadratic, condition 25", quadratic, (-5.0, 5.0), (-2.0, 2.0), (-4.5, 1.5), (0.0, 0.0)
-    ),
-    "saddle": Surface("Saddle", saddle, (-2.0, 2.0), (-2.0, 2.0), (1.8, 1e-3), (0.0, 2**0.5)),
-}
-"""The surfaces drawn on the page, by key: rosenbrock, beale, quadratic (κ = 25), saddle."""
-
-
-def trajectory(
-    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-    surface: Callable[[Any, Any], Any] | str,
-    start: Sequence[float],
-    steps: int,
-) -> np.ndarray:
-    """The points an optimizer visits on a 2-D surface, in float64.
-
-    Args:
-        make_optimizer: Builds the optimizer from a list holding one 2-vector,
-            e.g. `lambda p: Adam(p, lr=0.1)` (ours or torch's).
-        surface: A function `f(x, y)` or a key of [`SURFACES`][dlbasics.optimizers.SURFACES].
-        start: The first point (x₀, y₀).
-        steps: Number of optimisation steps (≥ 0).
-
-    Returns:
-        A `(steps + 1, 2)` array; after a non-finite point the rest is NaN.
-    """
-    if isinstance(surface, str) and surface not in SURFACES:
-        raise ValueError(f"surface must be one of {sorted(SURFACES)}, got {surface!r}")
-    func = SURFACES[surface].func if isinstance(surface, str) else surface
-    if not callable(func):
-        raise TypeError(f"surface must be a function f(x, y) or a name, got {surface!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
-    if len(start) != 2:
-        raise ValueError(f"start must be a point (x, y), got {start!r}")
-    point = torch.tensor([float(start[0]), float(start[1])], dtype=torch.float64)
-    point.requires_grad_(True)
-    optimizer = make_optimizer([point])
-    path = np.full((steps + 1, 2), np.nan)
-    path[0] = point.detach().numpy()
-    for i in range(1, steps + 1):
-        optimizer.zero_grad()
-        func(point[0], point[1]).backward()
-        optimizer.step()
-        path[i] = point.detach().numpy()
-        if not np.all(np.isfinite(path[i])):
-            path[i] = np.nan
-            break
-    return path
-
-
 # --- Variants that exist to be compared, and the optimizers by name ---
 # Textbook momentum (an average, not torch's sum) and Adam without bias correction show on
 # the page what torch's forms and the correction change.
@@ -999,16 +714,3 @@ def make_optimizer(
     cls_name, fixed = OPTIMIZERS[name]
     cls = _CLASSES[cls_name] if library == "dlbasics" else getattr(torch.optim, cls_name)
     return cls(params, lr=lr, **fixed, **kwargs)
-
-
-def window_mass(beta: float, window: int, length: int = 5000) -> float:
-    r"""The share of an average's weight that falls on its last `window` samples.
-
-    Measured, not assumed: the EMA of a series that is 1 on the last `window` samples
-    and 0 before. The closed form is \(1 - \beta^{\text{window}}\) (for a long series).
-    """
-    if not 1 <= window <= length:
-        raise ValueError(f"window must be in [1, length={length}], got {window!r}")
-    indicator = np.zeros(length)
-    indicator[-window:] = 1.0
-    return float(ema(indicator, beta)[-1])
