@@ -449,3 +449,21 @@ def test_a_page_function_counts_with_what_it_calls_on_the_page(package: Path) ->
     assert key_of(base.replace("f * SCALE", "f * f * SCALE")) != key  # the helper it calls
     assert key_of(base.replace("SCALE = 2", "SCALE = 3")) != key  # a constant it reads
     assert key_of(base.replace("k=1", "k=2")) != key  # a default
+
+
+def test_code_run_by_a_page_is_versioned_without_a_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A callable defined on a page lives in markdown-exec's module (no file): its "version"
+    is "?" at once, without scanning every installed distribution (a second per build)."""
+    import types
+
+    from dlbasics import cache
+
+    name = "_code_block_id_test_page_only"
+    monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+
+    def no_scan() -> dict[str, list[str]]:
+        raise AssertionError("scanned the installed distributions")
+
+    monkeypatch.setattr(cache, "_distributions", no_scan)
+    cache._version.cache_clear()
+    assert cache._version(name) == "?"

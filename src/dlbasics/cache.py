@@ -580,6 +580,8 @@ def _version(package: str) -> str:
     version = getattr(module, "__version__", None)
     if isinstance(version, str):
         return version
+    if module is not None and not hasattr(module, "__file__") and not hasattr(module, "__path__"):
+        return "?"  # code run by a page (markdown-exec's module), not an installed package
     # Most distributions are named like their package (or listed here): no scan of all.
     try:
         return importlib.metadata.version(_DISTRIBUTION.get(package, package))

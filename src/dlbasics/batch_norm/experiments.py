@@ -306,6 +306,8 @@ def input_scaling(
     return out
 
 
+@cached  # torch.optim and the wine data cost seconds to load: a warm build reads it
+@torch_threads(1)
 def elongated_bowl(steps: int = 30) -> dict[str, Any]:
     r"""Andrew Ng's picture of why normalising inputs helps, on real features.
 

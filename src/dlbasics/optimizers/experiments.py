@@ -918,6 +918,8 @@ def valley_rates(
     return out
 
 
+@cached  # 38,400 closed-form rates: a warm build reads them
+@torch_threads(1)
 def rate_map(
     condition: float = 25.0,
     lrs: np.ndarray | None = None,
@@ -954,6 +956,8 @@ def _best_rate(condition: float, beta: float, lrs: np.ndarray) -> tuple[float, f
     return float(lrs[i]), float(rates[i])
 
 
+@cached
+@torch_threads(1)
 def momentum_rate_rows(
     conditions: tuple[float, ...] = (10.0, 100.0, 1000.0),
     betas: tuple[float, ...] = (0.0, 0.5, 0.9),

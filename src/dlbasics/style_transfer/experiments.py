@@ -1105,6 +1105,8 @@ def _crops(size: int) -> tuple[torch.Tensor, torch.Tensor]:
     return c[:, :, : s.shape[2], : s.shape[3]], s
 
 
+@cached  # loads VGG19 and draws the stained glass: seconds, so a warm build reads it
+@torch_threads(THREADS)
 def paper_style_factor_answer(layer: str = "conv3_1", size: int = STUDY_SIZE) -> float:
     """The paper's E_l (raw Gram matrices, factor 1/(4N²M²)) over the page's style loss at
     `layer`, both computed in float64 on the portrait against the window (same shape)."""
@@ -1143,6 +1145,8 @@ def gram_gradient_answer(n: int = 3, m: int = 5, seed: int = 0) -> int:
     return next(i for i, c in enumerate(candidates) if torch.allclose(c, grad))
 
 
+@cached
+@torch_threads(THREADS)
 def content_factor_growth_answer(layer: str = "relu4_2", size: int = STUDY_SIZE) -> float:
     """How many times larger the paper's content loss ½Σ(F − P)² is than ours (the mean) at
     `layer` when the portrait's shorter side doubles from `size`: the growth of N·M/2."""
