@@ -13,6 +13,8 @@
   (nothing third-party is committed, nothing is requested from a CDN).
 - Generates a Jupyter notebook and a Python script from every page with executed
   blocks, and links them at the top of that page.
+- Serves unchanged pages that run code from the page cache (tools/page_cache.py): a warm
+  build converts only what changed.
 - States in the footer the versions that produced the numbers, and the source commit.
 """
 
@@ -37,6 +39,7 @@ from mkdocs.structure.pages import Page
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import katex_render
 import notebooks  # a sibling module, not an installed package
+import page_cache
 import page_conventions
 import prefill
 import reader_a11y
@@ -104,6 +107,12 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     import dlbasics.plotting
 
     dlbasics.plotting.figures_as_files(folder / "assets")
+    from mkdocs.structure.pages import Page
+
+    if not hasattr(Page.render, "__wrapped__"):  # once per process (`mkdocs serve` rebuilds)
+        Page.render = page_cache.wrap_render(  # type: ignore[method-assign]
+            Page.render, lambda: _pages, lambda: _autorefs
+        )
     if not (KATEX_DIST / "katex.min.css").exists():
         raise PluginError(
             f"KaTeX not found in {KATEX_DIST}: run `make setup` (it runs `npm ci`) first"
@@ -142,16 +151,38 @@ _EXERCISE_ID = re.compile(r'<div class="dlb-exercise"[^>]*? id="(exercise-[a-z0-
 _download_sources: dict[str, tuple[str, str, str, str]] = {}
 
 
+#: This build's page cache (None when off), and the autorefs plugin whose anchors it replays.
+_pages: page_cache.PageCache | None = None
+_autorefs: Any = None
+
+
 def on_pre_build(config: MkDocsConfig, **_: Any) -> None:
-    """Fill the cache for the pages whose results are missing, in a pool (see prefill.py)."""
+    """Fill the cache for the pages whose results are missing, in a pool (see prefill.py);
+    a page the page cache holds needs none of its results."""
+    global _pages, _autorefs
     import dlbasics.cache
+    import dlbasics.plotting
 
     folder = dlbasics.cache.cache_dir()
     assert folder is not None
-    if serve_state.dirty() and serve_state.rebuilding():
-        return  # an author's edit under `mkdocs serve`: it recomputes only what it touches
     docs = Path(config.docs_dir)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md"))
+    _autorefs = config.plugins.get("autorefs")
+    _pages = None
+    if page_cache.enabled():
+        assets = dlbasics.plotting._asset_dir
+        assert assets is not None
+        site = page_cache.site_digest(Path(config.config_file_path), [*pages, CLAIMS_PAGE])
+        _pages = page_cache.PageCache(folder / page_cache.FOLDER, site, assets)
+    if serve_state.dirty() and serve_state.rebuilding():
+        return  # an author's edit under `mkdocs serve`: it recomputes only what it touches
+    if _pages is not None:
+        stored = set()
+        for page in pages:
+            source = (docs / page).read_text(encoding="utf-8")
+            if page_cache.cacheable(source) and _pages.has(_pages.key(page, source)):
+                stored.add(page)
+        pages = [p for p in pages if p not in stored]
     prefill.prefill(docs, pages, folder, log)
 
 
@@ -204,6 +235,12 @@ def on_post_build(config: MkDocsConfig, **_: Any) -> None:
     if "material/search" in config.plugins:
         serve_state.stash_search(config.plugins["material/search"])
     serve_state.built()
+    if _pages is not None and (_pages.hits or _pages.stored):
+        log.info(
+            "page cache: %d pages served, %d converted and stored",
+            len(_pages.hits),
+            len(_pages.stored),
+        )
 
     store = dlbasics.plotting.figures_as_files(dlbasics.plotting._asset_dir)
     assert store is not None
@@ -231,6 +268,10 @@ def on_env(env: Any, config: MkDocsConfig, files: Files, **_: Any) -> Any:
     folder = dlbasics.cache.cache_dir()
     assert folder is not None
     _math = katex_render.Renderer(folder / "katex" / "formulas.json")
+    search = config.plugins.get("material/search")
+    index = getattr(search, "search_index", None)
+    if index is not None and page_cache.enabled():
+        page_cache.cache_search(index, folder / page_cache.SEARCH_FOLDER)
     for file in files.documentation_pages():
         if file.page is not None and file.page.content is not None:
             _math.collect(file.page.content, file.src_uri)

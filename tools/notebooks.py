@@ -8,10 +8,13 @@ cell redefines `print` to render such output, and the script leaves it as text.
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
@@ -76,6 +79,28 @@ def split_cells(markdown: str) -> list[Cell]:
 _EXPLORER = re.compile(r"from (dlbasics\.\w+\.figures) import [^\n]*\bplot_(\w+)_explorer\b")
 
 
+_LIBRARY = Path(__file__).resolve().parent.parent / "src"
+
+
+@functools.lru_cache(maxsize=64)
+def _module_functions(path: Path, mtime: float) -> dict[str, list[str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.name: [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+
+
+def _function_parameters(module: str, function: str) -> list[str] | None:
+    """The parameter names of a top-level function of a library module, read from its source
+    (importing the figures modules would import torch: seconds, for a comment)."""
+    path = _LIBRARY.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.is_file():
+        return None
+    return _module_functions(path, path.stat().st_mtime).get(function)
+
+
 def explorable_note(source: str) -> str:
     """`source` with a comment after it when it draws an explorable: outside the site only its
     default frame is drawn, so the comment names the frame function and the arguments to
@@ -83,14 +108,11 @@ def explorable_note(source: str) -> str:
     match = _EXPLORER.search(source)
     if match is None:
         return source
-    import importlib
-    import inspect
-
     module, name = match.groups()
-    frame = getattr(importlib.import_module(module), f"draw_{name}_frame", None)
-    if frame is None:
+    parameters = _function_parameters(module, f"draw_{name}_frame")
+    if parameters is None:
         return source
-    sliders = list(inspect.signature(frame).parameters)[1:]  # after the data
+    sliders = parameters[1:]  # after the data
     return (
         f"{source}\n"
         "# On the website this figure is an explorable, with a slider for "
