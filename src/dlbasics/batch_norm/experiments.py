@@ -376,7 +376,7 @@ def elongated_bowl(steps: int = 30) -> dict[str, Any]:
 @torch_threads(1)
 def learning_rate_sweep(
     lrs: tuple[float, ...] = (0.05, 0.5, 3.0, 15.0),
-    steps: int = 1500,
+    steps: int = 1200,
     seed: int = 0,
     unit: tuple[int, int] = (2, 0),
     progress: bool = False,
@@ -533,7 +533,7 @@ class _NoisyBatchNorm1d(BatchNorm1d):
 @torch_threads(1)
 def noisy_batch_norm(
     lr: float = 0.5,
-    steps: int = 1500,
+    steps: int = 1000,
     shift: float = 2.0,
     scale: float = 0.75,
     every: int = 25,
@@ -622,7 +622,7 @@ _SMALL_BATCH_NORMS: dict[str, dict[str, Any]] = {
 @cached
 @torch_threads(1)
 def small_batches(
-    batch_size: int = 2, lr: float = 0.1, steps: int = 1500, seeds: tuple[int, ...] = (0, 1, 2)
+    batch_size: int = 2, lr: float = 0.1, steps: int = 1000, seeds: tuple[int, ...] = (0, 1, 2)
 ) -> dict[str, Any]:
     """The sigmoid MLP trained on mini-batches of `batch_size` with BN, LayerNorm (each
     example normalised over its 100 units), GroupNorm (over groups of 25 units) and no
@@ -1384,7 +1384,7 @@ def training_path_phases(
 # --- Explorables: the learning rate, and γ and β in front of a sigmoid -------------------------
 
 _SWEEP_LRS = (0.05, 0.5, 3.0, 15.0)  # the defaults of learning_rate_sweep (a test checks)
-_SWEEP_STEPS = 1500
+_SWEEP_STEPS = 1200
 
 #: The learning rates of the learning-rate explorable: the sweep's four and two more.
 EXPLORER_LRS = (0.05, 0.5, 3.0, 7.0, 15.0, 50.0)
