@@ -143,10 +143,7 @@ def test_explorer_readouts_are_the_librarys_numbers(small_training: None, tmp_pa
     finally:
         plotting.figures_as_files(None)
 
-    def frames(html: str) -> list[dict[str, str]]:
-        return frames_of(html)
-
-    lr_frames = frames(lr_html)
+    lr_frames = frames_of(lr_html)
     assert len(lr_frames) == len(lrs)
     for frame, lr in zip(lr_frames, lrs, strict=True):
         assert frame["readout"].startswith(f"lr = {lr:g}, after 30 steps.")
@@ -163,7 +160,7 @@ def test_explorer_readouts_are_the_librarys_numbers(small_training: None, tmp_pa
     gamma, beta = gb["learned"]
     np.testing.assert_allclose(gamma * gb["x_hat"] + beta, out.double().numpy(), atol=1e-5)
     combos = [(g, b) for g in (1.0, 4.0) for b in (-2.0, 0.0)]  # the last slider fastest
-    gb_frames = frames(gb_html)
+    gb_frames = frames_of(gb_html)
     assert len(gb_frames) == len(combos)
     for frame, (g, b) in zip(gb_frames, combos, strict=True):
         z = torch.as_tensor(g * gb["x_hat"] + b)

@@ -71,11 +71,6 @@ def test_recurrence_gradient_scales_like_the_spectral_radius() -> None:
     assert "<svg" in plot_recurrence(result)
 
 
-def _frames(html: str) -> list[dict[str, str]]:
-
-    return frames_of(html)
-
-
 def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import math
 
@@ -93,7 +88,7 @@ def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: 
         depth_html = plot_depth_explorer.__wrapped__(depths)
     finally:
         plotting.figures_as_files(None)
-    frames = _frames(init_html)
+    frames = frames_of(init_html)
     combos = [(a, nv) for a in ("sigmoid", "relu") for nv in variances]  # the last fastest
     assert len(frames) == len(combos)
     x = digits(dtype=torch.float64)
@@ -110,7 +105,7 @@ def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: 
     # the slider of activations shows their names; the default frame is sigmoid at 1/3
     assert "&quot;sigmoid&quot;, &quot;relu&quot;" in init_html
     assert 'value="0"' in init_html
-    frames = _frames(depth_html)
+    frames = frames_of(depth_html)
     assert len(frames) == 2
     for frame, depth in zip(frames, (1, 2), strict=True):
         parts = [

@@ -252,12 +252,6 @@ def test_textbook_momentum_equals_torch_form_with_scaled_lr() -> None:
         np.testing.assert_allclose(ours[i + 1], theta, rtol=1e-9)
 
 
-# --- ema, effective window, schedules ---
-
-
-# --- surfaces and trajectories ---
-
-
 # --- bad input ---
 
 P = [torch.zeros(2, requires_grad=True)]

@@ -71,8 +71,12 @@ def scroll_through(page: Any) -> None:
     real layout. Once shown, a block keeps its size."""
     page.evaluate(
         """async () => {
-          const frame = () => new Promise(r => requestAnimationFrame(() => r()));
-          for (let y = 0; y < document.documentElement.scrollHeight; y += innerHeight / 2) {
+          // a frame, or 100 ms if none comes (a stalled frame once hung the whole run)
+          const frame = () =>
+            new Promise(r => { requestAnimationFrame(() => r()); setTimeout(r, 100); });
+          // shown blocks grow the page as it scrolls; 1,000 half-screens is far past its end
+          for (let y = 0, n = 0; y < document.documentElement.scrollHeight && n < 1000;
+               y += innerHeight / 2, n++) {
             window.scrollTo(0, y);
             await frame();
             await frame();

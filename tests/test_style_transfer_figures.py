@@ -80,11 +80,6 @@ def test_probe_and_line_search_plots_render() -> None:
     assert "<figure" in figures.plot_line_search.__wrapped__(ratios, alt="ratios")  # type: ignore[attr-defined]
 
 
-def _frames(html: str) -> list[dict[str, str]]:
-
-    return frames_of(html)
-
-
 def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from dlbasics import plotting
 
@@ -97,7 +92,7 @@ def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: 
         scrub_html = figures.plot_showcase_explorer.__wrapped__(scrub)
     finally:
         plotting.figures_as_files(None)
-    frames = _frames(weight_html)
+    frames = frames_of(weight_html)
     assert len(frames) == len(betas)
     for frame, beta in zip(frames, sorted(betas, reverse=True), strict=True):  # ratio ascending
         run = experiments.run_transfer(
@@ -109,7 +104,7 @@ def test_explorer_readouts_are_the_librarys_numbers(tmp_path) -> None:  # type: 
         content, style = run["history"]["content"][-1], run["history"]["style"][-1] / beta
         assert f"α/β = {1 / beta:.3g} " in frame["readout"]
         assert f"content loss is {content:.3g} and the style loss {style:.3g}" in frame["readout"]
-    frames = _frames(scrub_html)
+    frames = frames_of(scrub_html)
     total = scrub["history"]["total"]
     assert len(frames) == 3
     for frame, k in zip(frames, (1, 3, 5), strict=True):

@@ -54,33 +54,22 @@ DOWNLOADS = "downloads"
 LIBRARY = ROOT / "src" / "dlbasics"
 
 
-def _source_commit() -> str | None:
+def _git(*args: str) -> str | None:
+    """The output of `git ARGS` in the project, or None outside a git checkout."""
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
+
+
+def _source_commit() -> str | None:
+    return _git("rev-parse", "--short=12", "HEAD")
 
 
 def _source_date() -> str | None:
     """The source commit's time (Unix seconds), for SOURCE_DATE_EPOCH."""
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() or None
+    return _git("log", "-1", "--format=%ct")
 
 
 def on_startup(command: str, dirty: bool, **_: Any) -> None:

@@ -29,7 +29,9 @@ their conversion feeds mkdocstrings' inventory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
 import os
 import pickle
@@ -68,8 +70,6 @@ DISTRIBUTIONS = (
 _NAMES = re.compile(r"\bdlbasics(?:\.[A-Za-z_]\w*)*")
 _ASSET = re.compile(r"dlb-asset:([0-9a-f]{24}\.(?:svg|png|webp))")
 
-log = logging.getLogger("mkdocs.hooks.dlbasics")
-
 
 def enabled() -> bool:
     return os.environ.get("DLBASICS_PAGE_CACHE", "1") != "0"
@@ -82,6 +82,7 @@ def cacheable(markdown: str) -> bool:
     )
 
 
+@functools.cache
 def _versions() -> str:
     parts = [sys.version]
     for name in DISTRIBUTIONS:
@@ -104,45 +105,14 @@ def site_digest(config_file: Path, documentation: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def _module_path(name: str, src: Path) -> Path:
-    path = src.parent.joinpath(*name.split("."))
-    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
-
-
-_IMPORTS: dict[tuple[str, str], set[str]] = {}
-
-
-def _imports(name: str, digest: str, src: Path) -> set[str]:
-    """The library modules that module `name` imports (memoised on its source digest)."""
-    key = (name, digest)
-    if key not in _IMPORTS:
-        path = _module_path(name, src)
-        source = path.read_text(encoding="utf-8")
-        found = serve_state._imported(source)
-        parent = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        found |= {f"{parent}.{n}" for n in serve_state._relative_names(source)}
-        _IMPORTS[key] = found
-    return _IMPORTS[key]
-
-
 def library_modules(markdown: str, digests: dict[str, str], src: Path = LIBRARY) -> set[str]:
     """The `dlbasics` modules a page's text names, those they import at any depth, and the
-    packages above each (importing a module runs its package's `__init__`)."""
+    packages above each (serve_state's reading of the import graph)."""
     named: set[str] = set()
     for name in _NAMES.findall(markdown):
         parts = name.split(".")
         named |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
-    todo = [m for m in named if m in digests]
-    reached: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        parts = name.split(".")
-        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
-        todo += [m for m in _imports(name, digests[name], src) if m in digests]
-    return reached
+    return serve_state.reachable(named, src, digests, packages=True)
 
 
 def page_key(
@@ -168,6 +138,7 @@ class PageCache:
         self.hits: list[str] = []
         self.stored: list[str] = []
         self.digests = serve_state._library_digests(LIBRARY)  # the library as this build reads it
+        self._loaded: dict[str, dict[str, Any] | None] = {}
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pkl"
@@ -176,6 +147,17 @@ class PageCache:
         return page_key(self.site, src_uri, markdown, self.digests)
 
     def load(self, key: str) -> dict[str, Any] | None:
+        """The stored render of `key`, or None (also when one of its figure files is gone).
+        Unpickled once per build (on_pre_build asks, then the page's render takes it); the
+        figure files are looked for on every call."""
+        if key not in self._loaded:
+            self._loaded[key] = self._read(key)
+        record = self._loaded[key]
+        if record is None or any(not (self.assets / name).exists() for name in record["assets"]):
+            return None  # a figure file was removed: convert the page again
+        return record
+
+    def _read(self, key: str) -> dict[str, Any] | None:
         try:
             with self._path(key).open("rb") as f:
                 record = pickle.load(f)
@@ -183,8 +165,6 @@ class PageCache:
             return None
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             return None
-        if any(not (self.assets / name).exists() for name in record["assets"]):
-            return None  # a figure file was removed: convert the page again
         return record
 
     def has(self, key: str) -> bool:
@@ -198,6 +178,7 @@ class PageCache:
         with partial.open("wb") as f:
             pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, path)
+        self._loaded[key] = record
 
 
 class _Warnings(logging.Handler):
@@ -315,8 +296,6 @@ def _toc_text(items: Any) -> str:
 
 
 def search_key(page: Any) -> str:
-    import json
-
     h = hashlib.sha256(f"{FORMAT}-search;{_versions()}".encode())
     h.update(f"\0{page.url}\0{page.title}\0".encode())
     h.update(json.dumps(page.meta, sort_keys=True, default=str).encode())
@@ -327,8 +306,6 @@ def search_key(page: Any) -> str:
 
 def cache_search(index: Any, folder: Path) -> None:
     """Make `index.add_entry_from_context` reuse a page's stored entries (once per index)."""
-    import json
-
     if getattr(index.add_entry_from_context, "_dlbasics", False):
         return
     original = index.add_entry_from_context

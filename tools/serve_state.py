@@ -110,29 +110,46 @@ def _imported(source: str, package: str = "dlbasics") -> set[str]:
     return found
 
 
-def _reachable(modules: set[str], src: Path) -> set[str]:
-    """`modules` and every library module they import, at any depth, as far as files exist."""
-    files = set(_library_digests(src))
-    todo, seen = [m for m in modules if m in files], set()
+_IMPORTS: dict[tuple[str, str], set[str]] = {}
+
+
+def _imports_of(name: str, digest: str, src: Path) -> set[str]:
+    """The library modules that module `name` imports (memoised on its source digest)."""
+    key = (name, digest)
+    if key not in _IMPORTS:
+        path = src.parent.joinpath(*name.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        source = path.read_text(encoding="utf-8")
+        found = _imported(source)
+        # a package's relative imports name its submodules, a module's its siblings
+        parent = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found |= {f"{parent}.{n}" for n in _relative_names(source)}
+        _IMPORTS[key] = found
+    return _IMPORTS[key]
+
+
+def reachable(
+    modules: set[str],
+    src: Path,
+    digests: dict[str, str] | None = None,
+    *,
+    packages: bool = False,
+) -> set[str]:
+    """`modules` and every library module they import, at any depth, as far as files exist;
+    with `packages`, also the packages above each (importing a module runs their
+    `__init__`). `digests`: the library's `_library_digests`, if already read."""
+    if digests is None:
+        digests = _library_digests(src)
+    todo, seen = [m for m in modules if m in digests], set()
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        parts = name.split(".")
-        path = src.parent.joinpath(*parts)
-        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
-        try:
-            source = path.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        imported = _imported(source)
-        if path.name == "__init__.py":  # a package's relative imports of its submodules
-            imported |= {f"{name}.{n}" for n in _relative_names(source)}
-        else:
-            parent = name.rpartition(".")[0]
-            imported |= {f"{parent}.{n}" for n in _relative_names(source)}
-        todo += [m for m in imported if m in files and m not in seen]
+        if packages:
+            parts = name.split(".")
+            todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        todo += [m for m in _imports_of(name, digests[name], src) if m in digests]
     return seen
 
 
@@ -147,6 +164,7 @@ def _relative_names(source: str) -> set[str]:
 def pages_using(docs_dir: Path, pages: list[str], changed: set[str], src: Path) -> set[str]:
     """The pages whose blocks (or `::: module` directives) reach a changed module."""
     out = set()
+    digests = _library_digests(src)
     for page in pages:
         markdown = (docs_dir / page).read_text(encoding="utf-8")
         imported: set[str] = set()
@@ -156,7 +174,7 @@ def pages_using(docs_dir: Path, pages: list[str], changed: set[str], src: Path) 
         for line in markdown.splitlines():
             if line.startswith("::: dlbasics"):
                 imported.add(line[4:].strip())
-        if _reachable(imported, src) & changed:
+        if reachable(imported, src, digests) & changed:
             out.add(page)
     return out
 

@@ -372,11 +372,16 @@ def elongated_bowl(steps: int = 30) -> dict[str, Any]:
     return out
 
 
+#: The learning-rate sweep's rates and length (its defaults; the explorer reuses its runs).
+_SWEEP_LRS = (0.05, 0.5, 3.0, 15.0)
+_SWEEP_STEPS = 1200
+
+
 @cached
 @torch_threads(1)
 def learning_rate_sweep(
-    lrs: tuple[float, ...] = (0.05, 0.5, 3.0, 15.0),
-    steps: int = 1200,
+    lrs: tuple[float, ...] = _SWEEP_LRS,
+    steps: int = _SWEEP_STEPS,
     seed: int = 0,
     unit: tuple[int, int] = (2, 0),
     progress: bool = False,
@@ -1383,8 +1388,6 @@ def training_path_phases(
 
 # --- Explorables: the learning rate, and γ and β in front of a sigmoid -------------------------
 
-_SWEEP_LRS = (0.05, 0.5, 3.0, 15.0)  # the defaults of learning_rate_sweep (a test checks)
-_SWEEP_STEPS = 1200
 
 #: The learning rates of the learning-rate explorable: the sweep's four and two more.
 EXPLORER_LRS = (0.05, 0.5, 3.0, 7.0, 15.0, 50.0)

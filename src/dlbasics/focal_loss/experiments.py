@@ -65,15 +65,20 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _positive_example(x: torch.Tensor, gamma: float) -> tuple[np.ndarray, np.ndarray]:
-    """Loss and ∂loss/∂x of positive examples (t = 1) at logits `x`, by autograd
-    through `sigmoid_focal_loss` with α off: the one computation behind the curves and
-    tables of the page's first sections."""
+def _example(x: torch.Tensor, target: float, alpha: float, gamma: float) -> tuple[Any, Any]:
+    """Loss and ∂loss/∂x of examples with label `target` at logits `x` (autograd through
+    `sigmoid_focal_loss`)."""
     z = x.detach().clone().requires_grad_()
-    loss = sigmoid_focal_loss(z, torch.ones_like(z), alpha=-1, gamma=gamma)
+    loss = sigmoid_focal_loss(z, torch.full_like(z, target), alpha=alpha, gamma=gamma)
     loss.sum().backward()
     assert z.grad is not None
     return loss.detach().numpy(), z.grad.numpy()
+
+
+def _positive_example(x: torch.Tensor, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Loss and ∂loss/∂x of positive examples (t = 1) at logits `x`, with α off: the one
+    computation behind the curves and tables of the page's first sections."""
+    return _example(x, 1.0, -1, gamma)
 
 
 def loss_curves(
@@ -712,16 +717,6 @@ def prior_bias_training(
 EXPLORER_GAMMAS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 5.0)
 #: The class weights of the explorables; α = 0.5 weights both classes alike.
 EXPLORER_ALPHAS: tuple[float, ...] = (0.25, 0.5, 0.75)
-
-
-def _example(x: torch.Tensor, target: float, alpha: float, gamma: float) -> tuple[Any, Any]:
-    """Loss and ∂loss/∂x of examples with label `target` at logits `x` (autograd through
-    `sigmoid_focal_loss`)."""
-    z = x.detach().clone().requires_grad_()
-    loss = sigmoid_focal_loss(z, torch.full_like(z, target), alpha=alpha, gamma=gamma)
-    loss.sum().backward()
-    assert z.grad is not None
-    return loss.detach().numpy(), z.grad.numpy()
 
 
 @cached

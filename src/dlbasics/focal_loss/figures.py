@@ -247,19 +247,25 @@ def _focusing_readout(data: dict[str, Any], gamma: float, alpha: float) -> str:
     )
 
 
+def _gamma_alpha_sliders(grid: Any) -> list[Slider]:
+    """The γ and α sliders over the (γ, α) keys of an explorer's frames: γ = 2 and α = 0.25
+    (the paper's choice) first when the grid has them."""
+    gammas = sorted({g for g, _ in grid})
+    alphas = sorted({a for _, a in grid})
+    return [
+        Slider("gamma", "γ", tuple(gammas), 2.0 if 2.0 in gammas else gammas[-1]),
+        Slider("alpha", "α", tuple(alphas), 0.25 if 0.25 in alphas else alphas[0]),
+    ]
+
+
 @cached  # the figure's HTML too: a warm build then draws nothing
 def plot_focusing_explorer(data: dict[str, Any]) -> str:
     """Sliders for γ and α over
     [`draw_focusing_frame`][dlbasics.focal_loss.figures.draw_focusing_frame], from
     [`focusing_explorer`][dlbasics.focal_loss.experiments.focusing_explorer]."""
-    gammas = sorted({g for g, _ in data["frames"]})
-    alphas = sorted({a for _, a in data["frames"]})
     return explorable(
         lambda gamma, alpha: draw_focusing_frame(data, gamma, alpha),
-        [
-            Slider("gamma", "γ", tuple(gammas), 2.0 if 2.0 in gammas else gammas[-1]),
-            Slider("alpha", "α", tuple(alphas), 0.25 if 0.25 in alphas else alphas[0]),
-        ],
+        _gamma_alpha_sliders(data["frames"]),
         alt=lambda gamma, alpha: (
             f"Left: focal loss with gamma {gamma:g} and alpha {alpha:g} of a positive and of a "
             f"negative example against p_t, next to cross-entropy. Right: the size of its "
@@ -328,14 +334,9 @@ def _share_readout(
 def plot_share_explorer(data: dict[tuple[float, float], dict[str, Any]]) -> str:
     """Sliders for γ and α over [`draw_share_frame`][dlbasics.focal_loss.figures.draw_share_frame],
     from [`share_explorer`][dlbasics.focal_loss.experiments.share_explorer]."""
-    gammas = sorted({g for g, _ in data})
-    alphas = sorted({a for _, a in data})
     return explorable(
         lambda gamma, alpha: draw_share_frame(data, gamma, alpha),
-        [
-            Slider("gamma", "γ", tuple(gammas), 2.0 if 2.0 in gammas else gammas[-1]),
-            Slider("alpha", "α", tuple(alphas), 0.25 if 0.25 in alphas else alphas[0]),
-        ],
+        _gamma_alpha_sliders(data),
         alt=lambda gamma, alpha: (
             f"Bars: the shares of the summed loss and of the summed gradient that the "
             f"positives, the easy and the hard negatives of the simulated detector output "
