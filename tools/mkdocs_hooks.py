@@ -6,6 +6,7 @@
 - Makes figures files (`dlbasics.plotting.figures_as_files`): the figure functions write
   them, content-addressed, into the cache folder and return `dlb-asset:NAME` URLs, which
   `on_page_content` rewrites for the page and `on_post_build` copies into the site.
+- Runs page code on one thread (the prefill workers do too), whatever the environment.
 - Renders the math at build time (tools/katex_render.py: KaTeX in one Node process per
   build, cached by TeX), after the search plugin indexed the page; the reader's browser
   typesets nothing. KaTeX's CSS and fonts come from the npm package `katex` installed by
@@ -79,6 +80,14 @@ def on_startup(command: str, dirty: bool, **_: Any) -> None:
 
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # Page code that no cached experiment pins runs on one thread, as in the prefill workers:
+    # its numbers (the rounding of a parallel float reduction) must not depend on the cores
+    # or on OMP_NUM_THREADS, or a page stored by one build would differ from a conversion in
+    # another. Set before torch is imported (it reads it then); cached experiments still
+    # pin their own count.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
     # MkDocs dates the sitemap with the build date unless SOURCE_DATE_EPOCH is set: the
     # commit's date instead, so that two builds of one commit give the same bytes on any day.
     date = _source_date()
